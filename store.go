@@ -1,0 +1,74 @@
+package communique
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps sources and releases. Each method is one transaction. Two
+// implementations: sqlite (the default) and postgres; storetest is the
+// conformance suite both pass.
+//
+// Methods that find nothing return an *Error with code ENOTFOUND.
+type Store interface {
+	// CreateSource adds s and sets s.ID and s.Created. A source with the
+	// same URL already present is an ECONFLICT error.
+	CreateSource(ctx context.Context, s *Source) error
+	// UpdateSource saves the user-editable fields of s (kind, URL, title,
+	// organisation, country, licence, selectors), not its poll state.
+	UpdateSource(ctx context.Context, s *Source) error
+	// RecordPoll saves a source's poll state.
+	RecordPoll(ctx context.Context, id int64, st PollState) error
+	// DeleteSource removes a source. Its releases stay, with SourceID 0.
+	DeleteSource(ctx context.Context, id int64) error
+	Source(ctx context.Context, id int64) (*Source, error)
+	// Sources lists every source, with Releases counted, ordered by ID.
+	Sources(ctx context.Context) ([]*Source, error)
+	// DueSources lists up to limit sources whose NextPoll is at or before now.
+	DueSources(ctx context.Context, now time.Time, limit int) ([]*Source, error)
+
+	// ItemSeen reports whether the source already delivered an item with
+	// this key, or with this URL (feeds that change GUIDs).
+	ItemSeen(ctx context.Context, sourceID int64, key, url string) (bool, error)
+	// MarkItem records that an item was handled and led to releaseID
+	// (0 if it led to nothing). Marking an item twice is not an error.
+	MarkItem(ctx context.Context, sourceID int64, key, url string, releaseID int64) error
+
+	// CreateRelease adds r as a new release with its first revision, sets
+	// r.ID, and indexes it. A release with the same URL already present is
+	// an ECONFLICT error.
+	CreateRelease(ctx context.Context, r *Release) error
+	// ReviseRelease stores a new revision of a known release (r.ID) and
+	// replaces its current text, title and derived fields with r's, setting
+	// Updated. The previous text stays as an earlier revision.
+	ReviseRelease(ctx context.Context, r *Release) error
+	// UpdateRelease replaces the stored fields of r without making a
+	// revision (re-pointing a release to its original URL, enrichment,
+	// story assignment).
+	UpdateRelease(ctx context.Context, r *Release) error
+	// AddCopy attaches a copy to a release. A copy with the same URL already
+	// attached is ignored.
+	AddCopy(ctx context.Context, c *Copy) error
+	DeleteRelease(ctx context.Context, id int64) error
+
+	// Release reads one release with its Copies and Revisions count.
+	Release(ctx context.Context, id int64) (*Release, error)
+	// ReleaseByURL finds a release by its URL or by the URL of one of its copies.
+	ReleaseByURL(ctx context.Context, url string) (*Release, error)
+	// ReleaseByHash finds a release by the ContentHash of its current text.
+	ReleaseByHash(ctx context.Context, hash string) (*Release, error)
+	// SimilarReleases lists releases whose Fingerprint is within maxDistance
+	// bits (Hamming distance) of fp, nearest first.
+	SimilarReleases(ctx context.Context, fp uint64, maxDistance int, limit int) ([]*Release, error)
+	// Revisions lists a release's revisions, oldest first.
+	Revisions(ctx context.Context, releaseID int64) ([]Revision, error)
+
+	// Releases answers a listing or a search.
+	Releases(ctx context.Context, q Query) (*ResultPage, error)
+	// Organizations lists originating organisations with their number of releases.
+	Organizations(ctx context.Context) ([]FacetCount, error)
+	// Reindex rebuilds the search index from the stored releases.
+	Reindex(ctx context.Context) error
+
+	Close() error
+}
