@@ -27,7 +27,8 @@ type command struct {
 	run     func(ctx context.Context, e env) error
 }
 
-// commands is the table of subcommands. Add one line per command.
+// commands is the table of subcommands. Each command registers itself in an
+// init function of its own file, so that files do not contend for one table.
 var commands = map[string]command{}
 
 func main() {
