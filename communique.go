@@ -78,6 +78,9 @@ type PollState struct {
 	NextPoll          time.Time
 	Interval          time.Duration // current adaptive poll interval
 	HubURL            string        // WebSub hub advertised by the feed
+	TopicURL          string        // WebSub topic (the feed's self URL)
+	WebSubSecret      string        // secret of our WebSub subscription
+	WebSubLeaseUntil  time.Time     // when the hub's lease ends; zero if not subscribed
 }
 
 // Item is one entry of a source as the source lists it: a pointer to a
