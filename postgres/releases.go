@@ -1,0 +1,376 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"math/bits"
+	"sort"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/communique-news/communique"
+)
+
+const releaseColumns = `r.id, coalesce(r.source_id, 0), r.url, r.organization, r.country, r.title, r.author, r.language, r.image,
+	r.site_name, r.published, r.date_estimated, r.modified, r.retrieved, r.updated, r.lede, r.html, r.body, r.word_count,
+	r.licence, r.fallback, r.content_hash, r.fingerprint, r.story_id, r.entities`
+
+func scanRelease(row pgx.Row) (*communique.Release, error) {
+	var r communique.Release
+	var modified *time.Time
+	var fp int64
+	var ents []byte
+	err := row.Scan(&r.ID, &r.SourceID, &r.URL, &r.Organization, &r.Country, &r.Title, &r.Author, &r.Language, &r.Image,
+		&r.SiteName, &r.Published, &r.DateEstimated, &modified, &r.Retrieved, &r.Updated, &r.Lede, &r.HTML, &r.Text,
+		&r.WordCount, &r.Licence, &r.Fallback, &r.ContentHash, &fp, &r.StoryID, &ents)
+	if err != nil {
+		return nil, err
+	}
+	r.Fingerprint = uint64(fp)
+	r.Modified = deref(modified)
+	r.Published, r.Retrieved, r.Updated = r.Published.UTC(), r.Retrieved.UTC(), r.Updated.UTC()
+	if len(ents) > 0 {
+		r.Entities = new(communique.Entities)
+		if err := json.Unmarshal(ents, r.Entities); err != nil {
+			return nil, err
+		}
+	}
+	return &r, nil
+}
+
+// blocks splits a fingerprint into the four 16-bit blocks the similarity
+// lookup indexes: two fingerprints within 3 bits share at least one block.
+func blocks(fp uint64) [4]int32 {
+	return [4]int32{int32(fp & 0xffff), int32(fp >> 16 & 0xffff), int32(fp >> 32 & 0xffff), int32(fp >> 48 & 0xffff)}
+}
+
+func entitiesJSON(e *communique.Entities) ([]byte, error) {
+	if e == nil {
+		return nil, nil
+	}
+	return json.Marshal(e)
+}
+
+// entityKeys are the rows of release_entities for e.
+func entityKeys(e *communique.Entities) [][2]string {
+	if e == nil {
+		return nil
+	}
+	seen := map[[2]string]bool{}
+	var out [][2]string
+	add := func(kind, key string) {
+		k := [2]string{kind, lower(key)}
+		if k[1] != "" && !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	for _, p := range e.People {
+		add("person", p.Name)
+	}
+	for _, o := range e.Organizations {
+		add("org", o.Name)
+		add("org", o.Acronym)
+	}
+	for _, c := range e.Countries {
+		add("country", c)
+	}
+	for _, p := range e.Places {
+		if p.Kind == communique.PlaceCountry && p.Country != "" {
+			add("country", p.Country)
+		}
+	}
+	for _, r := range e.Regions {
+		add("region", r)
+	}
+	return out
+}
+
+func writeEntities(ctx context.Context, tx pgx.Tx, id int64, e *communique.Entities) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM release_entities WHERE release_id=$1`, id); err != nil {
+		return err
+	}
+	for _, k := range entityKeys(e) {
+		if _, err := tx.Exec(ctx, `INSERT INTO release_entities (release_id, kind, key) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, id, k[0], k[1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (db *DB) CreateRelease(ctx context.Context, r *communique.Release) error {
+	ents, err := entitiesJSON(r.Entities)
+	if err != nil {
+		return err
+	}
+	if r.Retrieved.IsZero() {
+		r.Retrieved = time.Now().UTC()
+	}
+	if r.Updated.IsZero() {
+		r.Updated = r.Retrieved
+	}
+	if r.Published.IsZero() {
+		r.Published, r.DateEstimated = r.Retrieved, true
+	}
+	b := blocks(r.Fingerprint)
+	var src any
+	if r.SourceID != 0 {
+		src = r.SourceID
+	}
+	err = db.tx(ctx, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `INSERT INTO releases (source_id, url, organization, country, title, author, language, image,
+			site_name, published, date_estimated, modified, retrieved, updated, lede, html, body, word_count, licence, fallback,
+			content_hash, fingerprint, fp0, fp1, fp2, fp3, story_id, entities)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28) RETURNING id`,
+			src, r.URL, r.Organization, r.Country, r.Title, r.Author, r.Language, r.Image, r.SiteName, r.Published,
+			r.DateEstimated, nullTime(r.Modified), r.Retrieved, r.Updated, r.Lede, r.HTML, r.Text, r.WordCount, r.Licence,
+			r.Fallback, r.ContentHash, int64(r.Fingerprint), b[0], b[1], b[2], b[3], r.StoryID, ents).Scan(&r.ID)
+		if err != nil {
+			return mapErr(err, "release "+r.URL)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO revisions (release_id, number, title, html, body, content_hash, retrieved)
+			VALUES ($1, 1, $2, $3, $4, $5, $6)`, r.ID, r.Title, r.HTML, r.Text, r.ContentHash, r.Retrieved); err != nil {
+			return err
+		}
+		return writeEntities(ctx, tx, r.ID, r.Entities)
+	})
+	return err
+}
+
+// update replaces a release's stored fields.
+func update(ctx context.Context, tx pgx.Tx, r *communique.Release) error {
+	ents, err := entitiesJSON(r.Entities)
+	if err != nil {
+		return err
+	}
+	b := blocks(r.Fingerprint)
+	tag, err := tx.Exec(ctx, `UPDATE releases SET url=$2, organization=$3, country=$4, title=$5, author=$6, language=$7,
+		image=$8, site_name=$9, published=$10, date_estimated=$11, modified=$12, updated=$13, lede=$14, html=$15, body=$16,
+		word_count=$17, licence=$18, fallback=$19, content_hash=$20, fingerprint=$21, fp0=$22, fp1=$23, fp2=$24, fp3=$25,
+		story_id=$26, entities=$27 WHERE id=$1`,
+		r.ID, r.URL, r.Organization, r.Country, r.Title, r.Author, r.Language, r.Image, r.SiteName, r.Published,
+		r.DateEstimated, nullTime(r.Modified), r.Updated, r.Lede, r.HTML, r.Text, r.WordCount, r.Licence, r.Fallback,
+		r.ContentHash, int64(r.Fingerprint), b[0], b[1], b[2], b[3], r.StoryID, ents)
+	if err != nil {
+		return mapErr(err, "release "+r.URL)
+	}
+	if tag.RowsAffected() == 0 {
+		return communique.Errorf(communique.ENOTFOUND, "release %d not found", r.ID)
+	}
+	return writeEntities(ctx, tx, r.ID, r.Entities)
+}
+
+func (db *DB) ReviseRelease(ctx context.Context, r *communique.Release) error {
+	if r.Updated.IsZero() || !r.Updated.After(r.Retrieved) {
+		r.Updated = time.Now().UTC()
+	}
+	return db.tx(ctx, func(tx pgx.Tx) error {
+		if err := update(ctx, tx, r); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO revisions (release_id, number, title, html, body, content_hash, retrieved)
+			SELECT $1, coalesce(max(number), 0) + 1, $2, $3, $4, $5, $6 FROM revisions WHERE release_id = $1`,
+			r.ID, r.Title, r.HTML, r.Text, r.ContentHash, r.Updated)
+		return err
+	})
+}
+
+func (db *DB) UpdateRelease(ctx context.Context, r *communique.Release) error {
+	return db.tx(ctx, func(tx pgx.Tx) error { return update(ctx, tx, r) })
+}
+
+func (db *DB) AddCopy(ctx context.Context, c *communique.Copy) error {
+	if c.FirstSeen.IsZero() {
+		c.FirstSeen = time.Now().UTC()
+	}
+	var src any
+	if c.SourceID != 0 {
+		src = c.SourceID
+	}
+	err := db.pool.QueryRow(ctx, `INSERT INTO copies (release_id, source_id, url, publisher, first_seen) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (release_id, url) DO UPDATE SET url = EXCLUDED.url RETURNING id`,
+		c.ReleaseID, src, c.URL, c.Publisher, c.FirstSeen).Scan(&c.ID)
+	if err != nil {
+		var exists bool
+		if e := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM releases WHERE id=$1)`, c.ReleaseID).Scan(&exists); e == nil && !exists {
+			return communique.Errorf(communique.ENOTFOUND, "release %d not found", c.ReleaseID)
+		}
+		return mapErr(err, "copy "+c.URL)
+	}
+	return nil
+}
+
+func (db *DB) DeleteRelease(ctx context.Context, id int64) error {
+	tag, err := db.pool.Exec(ctx, `DELETE FROM releases WHERE id=$1`, id)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return communique.Errorf(communique.ENOTFOUND, "release %d not found", id)
+	}
+	return nil
+}
+
+func (db *DB) Release(ctx context.Context, id int64) (*communique.Release, error) {
+	r, err := scanRelease(db.pool.QueryRow(ctx, `SELECT `+releaseColumns+` FROM releases r WHERE r.id=$1`, id))
+	if err != nil {
+		return nil, mapErr(err, "release")
+	}
+	return r, db.details(ctx, r)
+}
+
+// details fills a release's copies and revision count.
+func (db *DB) details(ctx context.Context, r *communique.Release) error {
+	rows, err := db.pool.Query(ctx, `SELECT id, release_id, coalesce(source_id, 0), url, publisher, first_seen FROM copies WHERE release_id=$1 ORDER BY first_seen, id`, r.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c communique.Copy
+		if err := rows.Scan(&c.ID, &c.ReleaseID, &c.SourceID, &c.URL, &c.Publisher, &c.FirstSeen); err != nil {
+			return err
+		}
+		c.FirstSeen = c.FirstSeen.UTC()
+		r.Copies = append(r.Copies, c)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return db.pool.QueryRow(ctx, `SELECT count(*) FROM revisions WHERE release_id=$1`, r.ID).Scan(&r.Revisions)
+}
+
+func (db *DB) ReleaseByURL(ctx context.Context, url string) (*communique.Release, error) {
+	r, err := scanRelease(db.pool.QueryRow(ctx, `SELECT `+releaseColumns+` FROM releases r WHERE r.url=$1
+		UNION ALL SELECT `+releaseColumns+` FROM releases r JOIN copies c ON c.release_id = r.id WHERE c.url=$1 LIMIT 1`, url))
+	if err != nil {
+		return nil, mapErr(err, "release at "+url)
+	}
+	return r, db.details(ctx, r)
+}
+
+func (db *DB) ReleaseByHash(ctx context.Context, hash string) (*communique.Release, error) {
+	if hash == "" {
+		return nil, communique.Errorf(communique.ENOTFOUND, "release not found")
+	}
+	r, err := scanRelease(db.pool.QueryRow(ctx, `SELECT `+releaseColumns+` FROM releases r WHERE r.content_hash=$1 ORDER BY r.id LIMIT 1`, hash))
+	if err != nil {
+		return nil, mapErr(err, "release")
+	}
+	return r, db.details(ctx, r)
+}
+
+func (db *DB) SimilarReleases(ctx context.Context, fp uint64, maxDistance, limit int) ([]*communique.Release, error) {
+	b := blocks(fp)
+	rows, err := db.pool.Query(ctx, `SELECT `+releaseColumns+` FROM releases r
+		WHERE r.fp0=$1 OR r.fp1=$2 OR r.fp2=$3 OR r.fp3=$4`, b[0], b[1], b[2], b[3])
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	type hit struct {
+		r *communique.Release
+		d int
+	}
+	var hits []hit
+	for rows.Next() {
+		r, err := scanRelease(rows)
+		if err != nil {
+			return nil, err
+		}
+		if d := bits.OnesCount64(r.Fingerprint ^ fp); d <= maxDistance {
+			hits = append(hits, hit{r, d})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	sort.Slice(hits, func(i, j int) bool {
+		return hits[i].d < hits[j].d || (hits[i].d == hits[j].d && hits[i].r.ID < hits[j].r.ID)
+	})
+	var out []*communique.Release
+	for i := 0; i < len(hits) && (limit <= 0 || i < limit); i++ {
+		out = append(out, hits[i].r)
+	}
+	return out, nil
+}
+
+func (db *DB) Revisions(ctx context.Context, releaseID int64) ([]communique.Revision, error) {
+	rows, err := db.pool.Query(ctx, `SELECT id, release_id, number, title, html, body, content_hash, retrieved FROM revisions WHERE release_id=$1 ORDER BY number`, releaseID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []communique.Revision
+	for rows.Next() {
+		var v communique.Revision
+		if err := rows.Scan(&v.ID, &v.ReleaseID, &v.Number, &v.Title, &v.HTML, &v.Text, &v.ContentHash, &v.Retrieved); err != nil {
+			return nil, err
+		}
+		v.Retrieved = v.Retrieved.UTC()
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+func (db *DB) Organizations(ctx context.Context) ([]communique.FacetCount, error) {
+	rows, err := db.pool.Query(ctx, `SELECT organization, count(*) FROM releases WHERE organization <> '' GROUP BY organization ORDER BY count(*) DESC, organization`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []communique.FacetCount
+	for rows.Next() {
+		var f communique.FacetCount
+		if err := rows.Scan(&f.Value, &f.Count); err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// Reindex rebuilds the entity index from the stored entities and the text
+// index (a generated column) by rewriting it.
+func (db *DB) Reindex(ctx context.Context) error {
+	return db.tx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT id, entities FROM releases`)
+		if err != nil {
+			return err
+		}
+		type ent struct {
+			id int64
+			e  *communique.Entities
+		}
+		var all []ent
+		for rows.Next() {
+			var id int64
+			var raw []byte
+			if err := rows.Scan(&id, &raw); err != nil {
+				rows.Close()
+				return err
+			}
+			var e *communique.Entities
+			if len(raw) > 0 {
+				e = new(communique.Entities)
+				if err := json.Unmarshal(raw, e); err != nil {
+					rows.Close()
+					return err
+				}
+			}
+			all = append(all, ent{id, e})
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, a := range all {
+			if err := writeEntities(ctx, tx, a.id, a.e); err != nil {
+				return err
+			}
+		}
+		_, err = tx.Exec(ctx, `REINDEX INDEX releases_search`)
+		return err
+	})
+}

@@ -1,0 +1,67 @@
+package postgres
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/communique-news/communique"
+)
+
+func TestSearchBasics(t *testing.T) {
+	db := testDB(t)
+	ctx := context.Background()
+	s := &communique.Source{Kind: communique.KindFeed, URL: "https://a.example/feed", Licence: communique.LicenceFull, Organization: "NATO"}
+	if err := db.CreateSource(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	due, err := db.DueSources(ctx, time.Now(), 10)
+	if err != nil || len(due) != 1 {
+		t.Fatal(due, err)
+	}
+	st := due[0].State
+	st.NextPoll = time.Now().Add(time.Hour)
+	st.LastSuccess = time.Now()
+	if err := db.RecordPoll(ctx, s.ID, st); err != nil {
+		t.Fatal(err)
+	}
+	r := &communique.Release{SourceID: s.ID, URL: "https://a.example/r1", Organization: "NATO", Title: "NATO Chief welcomes Iraqi Prime Minister",
+		Text: "Secretary General Mark Rutte welcomed Prime Minister al-Sudani of Iraq. Café security", Lede: "Rutte welcomed", Published: time.Now().Add(-time.Hour), Language: "en",
+		Entities: &communique.Entities{Countries: []string{"IQ"}, People: []communique.Person{{Name: "Mark Rutte"}}}, Fingerprint: 0xdeadbeef}
+	if err := db.CreateRelease(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []communique.Query{
+		{Text: &communique.Node{Op: communique.OpTerm, Text: "welcoming"}, Facets: true},
+		{Text: &communique.Node{Op: communique.OpPhrase, Text: "al-Sudani"}},
+		{Text: &communique.Node{Op: communique.OpTerm, Text: "cafe"}},
+		{Text: &communique.Node{Op: communique.OpPrefix, Text: "secur"}},
+		{Text: &communique.Node{Op: communique.OpTerm, Text: "chief", Field: "title"}},
+		{Text: &communique.Node{Op: communique.OpField, Field: "country", Text: "iq"}},
+		{Text: &communique.Node{Op: communique.OpAnd, Children: []*communique.Node{{Op: communique.OpTerm, Text: "rutte"}, {Op: communique.OpNot, Children: []*communique.Node{{Op: communique.OpField, Field: "org", Text: "un"}}}}}},
+	} {
+		p, err := db.Releases(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Releases) != 1 {
+			t.Errorf("query %+v: %d results", q.Text, len(p.Releases))
+		}
+		t.Logf("snippets %v facets %+v", p.Snippets, p.Facets)
+	}
+	sim, err := db.SimilarReleases(ctx, 0xdeadbeef^0b101, 3, 5)
+	if err != nil || len(sim) != 1 {
+		t.Error(sim, err)
+	}
+	if err := db.ReviseRelease(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Release(ctx, r.ID)
+	if err != nil || got.Revisions != 2 {
+		t.Error(got, err)
+	}
+	srcs, err := db.Sources(ctx)
+	if err != nil || srcs[0].Releases != 1 {
+		t.Error(srcs, err)
+	}
+}
