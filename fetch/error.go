@@ -14,11 +14,11 @@ type Kind string
 const (
 	KindInvalidURL       Kind = "invalid_url"        // not an absolute http or https URL
 	KindPrivateAddress   Kind = "private_address"    // the host is on a private, loopback, link-local... network
-	KindRobots           Kind = "robots"             // robots.txt disallows the URL (or could not be read)
+	KindRobots           Kind = "robots"             // robots.txt disallows the URL
 	KindTooLarge         Kind = "too_large"          // the (decoded) body is larger than MaxBodyBytes
 	KindTooManyRedirects Kind = "too_many_redirects" // more than MaxRedirects redirects
 	KindStatus           Kind = "status"             // a non-2xx status (Status has the code)
-	KindRetryLater       Kind = "retry_later"        // the host asked us to wait (RetryAfter has until when)
+	KindRetryLater       Kind = "retry_later"        // the host asked us to wait, or its robots.txt could not be read (RetryAfter has until when)
 	KindTimeout          Kind = "timeout"            // no complete response within Timeout
 	KindNetwork          Kind = "network"            // DNS, connection, TLS, protocol or encoding failure
 )
@@ -48,6 +48,9 @@ func (e *Error) Error() string {
 	case KindStatus:
 		return fmt.Sprintf("%s answered HTTP %d %s", e.URL, e.Status, http.StatusText(e.Status))
 	case KindRetryLater:
+		if e.Err != nil {
+			return fmt.Sprintf("not fetching %s before %s: %v", e.URL, e.RetryAfter.UTC().Format(time.RFC3339), e.Err)
+		}
 		msg := fmt.Sprintf("%s asked to wait until %s", e.URL, e.RetryAfter.UTC().Format(time.RFC3339))
 		if e.Status != 0 {
 			msg += fmt.Sprintf(" (HTTP %d)", e.Status)

@@ -8,10 +8,13 @@
 //     robots.txt rules are matched against.
 //   - robots.txt is fetched once per origin (scheme, host and port) and cached
 //     for RobotsTTL (24 h). Following RFC 9309, a 4xx robots.txt means no
-//     rules; a 5xx, a 429 or an unreachable host means "disallow all" for a
-//     shorter time (10 minutes), after which it is asked again. GET requests
-//     check robots.txt on every hop of a redirect; POST requests (WebSub
-//     subscriptions, which are not crawling) do not.
+//     rules (allow all); a 5xx, a 429 or an unreachable host means "disallow
+//     all" for a shorter time (10 minutes), after which it is asked again:
+//     meanwhile requests to that origin fail with KindRetryLater and that
+//     time, while a URL the rules disallow fails with KindRobots. GET
+//     requests check robots.txt on every hop of a redirect; /robots.txt
+//     itself is always allowed; POST requests (WebSub subscriptions, which
+//     are not crawling) do not look at it.
 //   - At most one request at a time per host, and at least HostDelay (1 s)
 //     between the end of one and the start of the next (HostLimiter).
 //   - Conditional GET: the caller's ETag and Last-Modified are sent as
@@ -347,7 +350,8 @@ func (c *Client) run(ctx context.Context, k call) (*Response, error) {
 				return nil, &Error{Kind: KindPrivateAddress, URL: u.String(), Err: &privateError{addr: ip.Unmap(), why: why}}
 			}
 		}
-		if method == http.MethodGet && !k.robots && !c.opts.IgnoreRobots {
+		// robots.txt itself is always allowed (RFC 9309 2.2.2).
+		if method == http.MethodGet && !k.robots && !c.opts.IgnoreRobots && u.Path != "/robots.txt" {
 			if err := c.checkRobots(cur, u); err != nil {
 				if ctx.Err() != nil || (tctx != nil && tctx.Err() != nil) {
 					return nil, c.ctxError(ctx, u, err)

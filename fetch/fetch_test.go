@@ -178,6 +178,14 @@ func TestRobots(t *testing.T) {
 	if n := robotsHits.Load(); n != 1 {
 		t.Errorf("robots.txt fetched %d times, want 1 (cached)", n)
 	}
+	// robots.txt itself is always allowed, even to an agent disallowed all.
+	if r, err := New(loopback(Options{UserAgent: "OtherBot/1.0"})).Get(ctx, Request{URL: s.URL + "/robots.txt"}); err != nil || !strings.Contains(string(r.Body), "Disallow") {
+		t.Fatalf("GET /robots.txt: %v", err)
+	}
+	if _, err := New(loopback(Options{UserAgent: "OtherBot/1.0"})).Get(ctx, Request{URL: s.URL + "/public"}); kindOf(t, err) != KindRobots {
+		t.Fatalf("OtherBot is disallowed all: %v", err)
+	}
+	robotsHits.Store(1)
 	if n := pageHits.Load(); n != 2 {
 		t.Errorf("%d page requests, want 2", n)
 	}
@@ -193,13 +201,18 @@ func TestRobots(t *testing.T) {
 	}
 
 	// 5xx: disallow all, asked again after a short while; 4xx: allow all.
-	robots.Store("503")
+	robots.Store("500")
 	clk.Add(DefaultRobotsTTL + time.Second)
-	if _, err := c.Get(ctx, Request{URL: s.URL + "/public"}); kindOf(t, err) != KindRobots {
-		t.Fatalf("robots.txt 503 must disallow: %v", err)
+	_, err = c.Get(ctx, Request{URL: s.URL + "/public"})
+	var fe *Error
+	if kindOf(t, err) != KindRetryLater || !errors.As(err, &fe) || !fe.RetryAfter.Equal(clk.Now().Add(robotsErrorTTL)) {
+		t.Fatalf("robots.txt 500 must disallow until it is asked again: %v", err)
+	}
+	if !strings.Contains(err.Error(), "robots.txt") || !strings.Contains(err.Error(), "HTTP 500") {
+		t.Errorf("message %q", err)
 	}
 	robots.Store("404")
-	if _, err := c.Get(ctx, Request{URL: s.URL + "/public"}); kindOf(t, err) != KindRobots {
+	if _, err := c.Get(ctx, Request{URL: s.URL + "/public"}); kindOf(t, err) != KindRetryLater {
 		t.Fatalf("an unreachable robots.txt stays cached for a while: %v", err)
 	}
 	if n := robotsHits.Load(); n != 3 {

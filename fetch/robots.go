@@ -74,7 +74,10 @@ func (c *Client) checkRobots(ctx context.Context, u *url.URL) error {
 		path += "?" + u.RawQuery
 	}
 	if e.data == nil {
-		return &Error{Kind: KindRobots, URL: u.String(), Err: fmt.Errorf("robots.txt of %s could not be read (%s); trying again later", u.Host, e.why)}
+		// Not a verdict on the URL: the caller should come back when the
+		// cached failure expires.
+		return &Error{Kind: KindRetryLater, URL: u.String(), RetryAfter: e.expires,
+			Err: fmt.Errorf("robots.txt of %s could not be read (%s)", u.Host, e.why)}
 	}
 	if !e.data.TestAgent(path, c.agent) {
 		return &Error{Kind: KindRobots, URL: u.String(), Err: fmt.Errorf("robots.txt of %s disallows it for %s", u.Host, c.agent)}
