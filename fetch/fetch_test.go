@@ -851,3 +851,34 @@ func TestDialControl(t *testing.T) {
 		t.Errorf("an allowed host is refused: %v", err)
 	}
 }
+
+func TestRobotsCacheBound(t *testing.T) {
+	var r robotsCache
+	r.sites = map[string]robotsEntry{}
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	for i := range robotsMaxSites {
+		exp := now.Add(time.Hour)
+		if i%2 == 0 {
+			exp = now.Add(-time.Hour)
+		}
+		r.put(fmt.Sprintf("http://h%d", i), robotsEntry{expires: exp}, now)
+	}
+	if len(r.sites) != robotsMaxSites {
+		t.Fatalf("%d sites before the bound", len(r.sites))
+	}
+	r.put("http://new", robotsEntry{expires: now.Add(time.Hour)}, now)
+	if len(r.sites) != robotsMaxSites/2+1 {
+		t.Errorf("%d sites after pruning, want the %d live ones and the new one", len(r.sites), robotsMaxSites/2)
+	}
+	for o, e := range r.sites {
+		if !now.Before(e.expires) {
+			t.Errorf("%s expired but kept", o)
+		}
+	}
+	for i := range robotsMaxSites {
+		r.put(fmt.Sprintf("http://live%d", i), robotsEntry{expires: now.Add(time.Hour)}, now)
+	}
+	if len(r.sites) > robotsMaxSites {
+		t.Errorf("%d sites, bound %d", len(r.sites), robotsMaxSites)
+	}
+}

@@ -35,6 +35,29 @@ type robotsEntry struct {
 	expires time.Time
 }
 
+// robotsMaxSites bounds the cache: past it, expired entries go first, then
+// any, so that a crawl over many sites does not keep every robots.txt.
+const robotsMaxSites = 10000
+
+func (r *robotsCache) put(origin string, e robotsEntry, now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.sites) >= robotsMaxSites {
+		for o, old := range r.sites {
+			if !now.Before(old.expires) {
+				delete(r.sites, o)
+			}
+		}
+		for o := range r.sites {
+			if len(r.sites) < robotsMaxSites {
+				break
+			}
+			delete(r.sites, o) // map order: an arbitrary victim
+		}
+	}
+	r.sites[origin] = e
+}
+
 // checkRobots returns a KindRobots error if robots.txt forbids u, fetching
 // robots.txt first when it is not cached.
 func (c *Client) checkRobots(ctx context.Context, u *url.URL) error {
@@ -51,9 +74,7 @@ func (c *Client) checkRobots(ctx context.Context, u *url.URL) error {
 			if err != nil {
 				return nil, err
 			}
-			c.robots.mu.Lock()
-			c.robots.sites[origin] = e
-			c.robots.mu.Unlock()
+			c.robots.put(origin, e, c.opts.Now())
 			return e, nil
 		})
 		select {
