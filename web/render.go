@@ -1,0 +1,295 @@
+package web
+
+import (
+	"bytes"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/communique-news/communique"
+)
+
+// pageNames are the templates in templates/, each executed inside layout.html.
+var pageNames = []string{"list.html", "release.html", "orgs.html", "sources.html", "source.html", "search.html", "admin.html", "error.html"}
+
+var templateFuncs = template.FuncMap{
+	"human":       humanTime,
+	"iso":         func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"orgPath":     orgPath,
+	"releasePath": releasePath,
+	"sourcePath":  sourcePath,
+	"host":        hostOf,
+	"duration":    humanDuration,
+}
+
+func parseTemplates() (map[string]*template.Template, error) {
+	pages := make(map[string]*template.Template, len(pageNames))
+	for _, name := range pageNames {
+		t, err := template.New(name).Funcs(templateFuncs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/"+name)
+		if err != nil {
+			return nil, err
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+// pageData is what layout.html reads; Data is the page's own.
+type pageData struct {
+	Site        string
+	Title       string
+	Description string
+	Canonical   string // absolute URL for <link rel="canonical">, if any
+	Feeds       []feedLink
+	Section     string // the navigation entry to mark as current
+	Search      string // the search box's text
+	NoIndex     bool
+	Lang        string // of the main content, if known
+	Data        any
+}
+
+// render executes a page into a buffer first so that a template error is a
+// clean 500, never half a page.
+func (s *server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *pageData) {
+	p.Site = s.siteName
+	var buf bytes.Buffer
+	if err := s.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
+		s.log.Error("rendering page", "page", name, "path", r.URL.Path, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	if p.NoIndex {
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Robots-Tag", "noindex")
+	}
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// errorView is what error.html shows.
+type errorView struct {
+	Status  int
+	Heading string
+	Message string
+}
+
+// pageError renders err as an HTML page with the status its code calls for.
+// Internal errors are logged, and the reader sees a generic message.
+func (s *server) pageError(w http.ResponseWriter, r *http.Request, err error) {
+	status := statusOf(err)
+	if status == http.StatusInternalServerError {
+		s.log.Error("serving page", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	v := &errorView{Status: status, Heading: http.StatusText(status), Message: communique.ErrorMessage(err)}
+	switch status {
+	case http.StatusNotFound:
+		v.Heading = "Not found"
+	case http.StatusInternalServerError:
+		v.Message = "Something went wrong on our side. Please try again later."
+	}
+	s.render(w, r, status, "error.html", &pageData{Title: v.Heading, Data: v, NoIndex: true})
+}
+
+// statusOf is the HTTP status of an error's code.
+func statusOf(err error) int {
+	if _, ok := err.(*queryError); ok {
+		return http.StatusBadRequest
+	}
+	switch communique.ErrorCode(err) {
+	case communique.EINVALID:
+		return http.StatusBadRequest
+	case communique.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case communique.ENOTFOUND:
+		return http.StatusNotFound
+	case communique.ECONFLICT:
+		return http.StatusConflict
+	}
+	return http.StatusInternalServerError
+}
+
+// licenceOf is what a release may show. An empty licence is the domain's
+// default, full text.
+func licenceOf(r *communique.Release) communique.Licence {
+	if r.Licence == "" {
+		return communique.LicenceFull
+	}
+	return r.Licence
+}
+
+// releaseView is a release as a page shows it, with what its licence
+// allows and nothing more.
+type releaseView struct {
+	ID             int64
+	Path           string
+	Title          string
+	URL            string // the original
+	Host           string
+	Organization   string
+	OrgPath        string
+	Country        string
+	Author         string
+	Language       string
+	Published      time.Time
+	DateEstimated  bool
+	Retrieved      time.Time
+	Updated        time.Time
+	Revised        bool
+	Revisions      int
+	Licence        communique.Licence
+	Lede           string        // empty for link-only releases
+	Body           template.HTML // full text only
+	ReadingMinutes int
+	Snippet        template.HTML
+	Copies         []copyView
+	Attribution    string
+}
+
+type copyView struct {
+	URL       string
+	Publisher string
+	FirstSeen time.Time
+}
+
+// view prepares a release for a page. withBody sanitises the body too
+// (release pages only; listings show ledes).
+func (s *server) view(r *communique.Release, withBody bool) *releaseView {
+	v := &releaseView{
+		ID:             r.ID,
+		Path:           releasePath(r.ID),
+		Title:          displayTitle(r),
+		URL:            r.URL,
+		Host:           hostOf(r.URL),
+		Organization:   r.Organization,
+		Country:        r.Country,
+		Author:         r.Author,
+		Language:       r.Language,
+		Published:      r.Published,
+		DateEstimated:  r.DateEstimated,
+		Retrieved:      r.Retrieved,
+		Updated:        r.Updated,
+		Revised:        r.Revisions > 1 || (!r.Updated.IsZero() && r.Updated.After(r.Retrieved)),
+		Revisions:      r.Revisions,
+		Licence:        licenceOf(r),
+		ReadingMinutes: r.ReadingMinutes(),
+	}
+	if r.Organization != "" {
+		v.OrgPath = orgPath(r.Organization)
+	}
+	if v.Licence != communique.LicenceLink {
+		v.Lede = r.Lede
+	}
+	if withBody && v.Licence == communique.LicenceFull {
+		// The store holds HTML that the edit stage sanitised; it is
+		// sanitised once more here, and only then trusted as HTML.
+		v.Body = template.HTML(s.policy.Sanitize(r.HTML))
+	}
+	for _, c := range r.Copies {
+		pub := c.Publisher
+		if pub == "" {
+			pub = hostOf(c.URL)
+		}
+		v.Copies = append(v.Copies, copyView{URL: c.URL, Publisher: pub, FirstSeen: c.FirstSeen})
+	}
+	org := r.Organization
+	if org == "" {
+		org = "the originator"
+	}
+	v.Attribution = strings.NewReplacer("{organization}", org, "{site}", s.siteName).Replace(s.attribution)
+	return v
+}
+
+func displayTitle(r *communique.Release) string {
+	if t := strings.TrimSpace(r.Title); t != "" {
+		return t
+	}
+	return "Untitled release from " + hostOf(r.URL)
+}
+
+// highlight turns a store snippet (plain text with matches between \x02 and
+// \x03) into HTML: the text is escaped first, then the markers become
+// <mark> elements. Unbalanced markers are closed or dropped, never emitted.
+func highlight(snippet string) template.HTML {
+	snippet = strings.ToValidUTF8(snippet, "\uFFFD")
+	var b strings.Builder
+	open := false
+	for len(snippet) > 0 {
+		i := strings.IndexAny(snippet, "\x02\x03")
+		if i < 0 {
+			b.WriteString(template.HTMLEscapeString(snippet))
+			break
+		}
+		b.WriteString(template.HTMLEscapeString(snippet[:i]))
+		if snippet[i] == '\x02' && !open {
+			b.WriteString("<mark>")
+			open = true
+		} else if snippet[i] == '\x03' && open {
+			b.WriteString("</mark>")
+			open = false
+		}
+		snippet = snippet[i+1:]
+	}
+	if open {
+		b.WriteString("</mark>")
+	}
+	return template.HTML(b.String())
+}
+
+// plainSnippet is a snippet without its markers.
+func plainSnippet(snippet string) string {
+	return strings.NewReplacer("\x02", "", "\x03", "").Replace(strings.ToValidUTF8(snippet, "\uFFFD"))
+}
+
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return raw
+	}
+	return strings.TrimPrefix(u.Hostname(), "www.")
+}
+
+// originSite is scheme://host/ of a URL, "" if it has none.
+func originSite(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host + "/"
+}
+
+func humanTime(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.UTC().Format("2 Jan 2006 15:04 UTC")
+}
+
+func humanDuration(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "—"
+	case d < time.Minute:
+		return d.Round(time.Second).String()
+	case d < time.Hour:
+		return d.Round(time.Minute).String()
+	}
+	return strings.TrimSuffix(d.Round(time.Minute).String(), "0s")
+}
+
+// truncate shortens s to at most n runes at a word boundary.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)[:n]
+	cut := string(r)
+	if i := strings.LastIndexByte(cut, ' '); i > n/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " ,.;:") + "…"
+}
