@@ -1,0 +1,185 @@
+package extract
+
+import (
+	"bytes"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+	"golang.org/x/net/html/charset"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+)
+
+// parse decodes body to UTF-8 (BOM, <meta charset> in the first KiB, else
+// UTF-8 when valid, else Windows-1252, per the HTML standard's prescan),
+// normalises it to NFC and parses it.
+func parse(body []byte) (*html.Node, error) {
+	enc, name, _ := charset.DetermineEncoding(body, "text/html")
+	if name != "utf-8" || !utf8.Valid(body) {
+		if name == "utf-8" {
+			body = bytes.ToValidUTF8(body, []byte("\uFFFD"))
+		} else if dec, _, err := transform.Bytes(enc.NewDecoder(), body); err == nil {
+			body = dec
+		}
+	}
+	if !norm.NFC.IsNormal(body) {
+		body = norm.NFC.Bytes(body)
+	}
+	return html.Parse(bytes.NewReader(body))
+}
+
+// facts is what one walk over the document finds: the metadata
+// candidates that title, date, author and language are chosen from.
+type facts struct {
+	lang      string
+	docTitle  string            // <title>
+	meta      map[string]string // first content of each meta property/name/itemprop, keys lower-case
+	canonical string
+	h1        []string // text of the h1 elements, in order
+	jsonLD    []string // raw JSON-LD scripts
+	times     []timeElem
+	body      *html.Node
+}
+
+type timeElem struct {
+	datetime string
+	text     string
+	pubdate  bool // itemprop=datePublished, class with "publish" or pubdate attribute
+	modified bool
+}
+
+func collect(doc *html.Node) *facts {
+	f := &facts{meta: map[string]string{}}
+	var walk func(n *html.Node, inHead bool)
+	walk = func(n *html.Node, inHead bool) {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type != html.ElementNode {
+				continue
+			}
+			switch c.DataAtom {
+			case atom.Html:
+				if l := attr(c, "lang"); l != "" {
+					f.lang = l
+				}
+			case atom.Head:
+				walk(c, true)
+				continue
+			case atom.Body:
+				f.body = c
+			case atom.Title:
+				if f.docTitle == "" && !inSVG(c) {
+					f.docTitle = clean(textOf(c))
+				}
+				continue
+			case atom.Meta:
+				content := attr(c, "content")
+				if content == "" {
+					content = attr(c, "datetime")
+				}
+				if content == "" {
+					continue
+				}
+				for _, k := range []string{"property", "name", "itemprop", "http-equiv"} {
+					if key := strings.ToLower(strings.TrimSpace(attr(c, k))); key != "" {
+						if _, seen := f.meta[key]; !seen {
+							f.meta[key] = content
+						}
+					}
+				}
+				continue
+			case atom.Link:
+				if f.canonical == "" && strings.EqualFold(strings.TrimSpace(attr(c, "rel")), "canonical") {
+					f.canonical = strings.TrimSpace(attr(c, "href"))
+				}
+				continue
+			case atom.Script:
+				if strings.Contains(strings.ToLower(attr(c, "type")), "ld+json") && c.FirstChild != nil {
+					f.jsonLD = append(f.jsonLD, c.FirstChild.Data)
+				}
+				continue
+			case atom.Style, atom.Noscript, atom.Template:
+				continue
+			case atom.H1:
+				if t := clean(textOf(c)); t != "" && len(f.h1) < 8 {
+					f.h1 = append(f.h1, t)
+				}
+			case atom.Time:
+				if len(f.times) < 32 {
+					te := timeElem{datetime: strings.TrimSpace(attr(c, "datetime")), text: clean(textOf(c))}
+					hint := strings.ToLower(attr(c, "itemprop") + " " + attr(c, "class") + " " + attr(c.Parent, "class"))
+					_, hasPubdate := hasAttr(c, "pubdate")
+					te.pubdate = hasPubdate || strings.Contains(hint, "publish") || strings.Contains(hint, "datecreated")
+					te.modified = strings.Contains(hint, "modif") || strings.Contains(hint, "update")
+					f.times = append(f.times, te)
+				}
+			}
+			walk(c, inHead)
+		}
+	}
+	walk(doc, false)
+	return f
+}
+
+func inSVG(n *html.Node) bool {
+	for p := n.Parent; p != nil; p = p.Parent {
+		if p.Type == html.ElementNode && p.Data == "svg" {
+			return true
+		}
+	}
+	return false
+}
+
+func attr(n *html.Node, key string) string {
+	if n == nil {
+		return ""
+	}
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+func hasAttr(n *html.Node, key string) (string, bool) {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val, true
+		}
+	}
+	return "", false
+}
+
+// textOf is the text content of n, scripts and styles left out.
+func textOf(n *html.Node) string {
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			switch c.Type {
+			case html.TextNode:
+				b.WriteString(c.Data)
+			case html.ElementNode:
+				if c.DataAtom == atom.Script || c.DataAtom == atom.Style || c.DataAtom == atom.Noscript {
+					continue
+				}
+				if c.DataAtom == atom.Br {
+					b.WriteByte(' ')
+				}
+				walk(c)
+			}
+		}
+	}
+	walk(n)
+	return b.String()
+}
+
+// clean collapses white space (including no-break spaces) and trims.
+func clean(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\u00a0", " ")), " ")
+}
