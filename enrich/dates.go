@@ -1,0 +1,216 @@
+package enrich
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	communique "github.com/communique-news/communique"
+)
+
+// months maps month names and abbreviations in English, French, German and
+// Spanish (lower case, without a final stop) to their number.
+var months = buildMonths()
+
+func buildMonths() map[string]int {
+	months := map[string]int{}
+	for m, names := range [12]string{
+		"january jan janvier janv januar jän enero ene",
+		"february feb février févr fevrier februar febrero",
+		"march mar mars märz maerz marzo",
+		"april apr avril avr abril",
+		"may mai mayo",
+		"june jun juin juni junio",
+		"july jul juillet juil juli julio",
+		"august aug août aout agosto ago",
+		"september sep sept septembre septiembre setiembre",
+		"october oct octobre oktober okt octubre",
+		"november nov novembre noviembre",
+		"december dec décembre decembre dezember dez diciembre dic",
+	} {
+		for _, n := range strings.Fields(names) {
+			months[n] = m + 1
+		}
+	}
+	return months
+}
+
+const weekdays = `monday|tuesday|wednesday|thursday|friday|saturday|sunday|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag|lunes|martes|miércoles|miercoles|jueves|viernes|sábado|sabado|domingo`
+
+func monthAlternation() string {
+	names := make([]string, 0, len(months))
+	for n := range months {
+		names = append(names, regexp.QuoteMeta(n))
+	}
+	// Longest first so that "sept" wins over "sep".
+	sort.Slice(names, func(i, j int) bool {
+		if len(names[i]) != len(names[j]) {
+			return len(names[i]) > len(names[j])
+		}
+		return names[i] < names[j]
+	})
+	return strings.Join(names, "|")
+}
+
+var (
+	monthRE = monthAlternation()
+	// "Monday (8 September 2025)", "8 September 2025", "le 8 septembre
+	// 2025", "8. September 2025", "8 de septiembre de 2025", "1er mai 2025".
+	dayMonthYear = regexp.MustCompile(`(?i)\b(?:(` + weekdays + `)\s*,?\s*(\()?\s*)?(\d{1,2})(?:st|nd|rd|th|er|º|°|\.)?\s+(?:de\s+)?(` + monthRE + `)\.?\s*,?\s+(?:de\s+|del\s+)?(\d{4})\b(\))?`)
+	// "September 8, 2025", "Monday, September 8, 2025", "Sept. 8, 2025".
+	monthDayYear = regexp.MustCompile(`(?i)\b(?:(` + weekdays + `)\s*,?\s+)?(` + monthRE + `)\.?\s+(\d{1,2})(?:st|nd|rd|th)?\s*,?\s+(\d{4})\b`)
+	// "September 2025", "septembre 2025", "septiembre de 2025".
+	monthYear = regexp.MustCompile(`(?i)\b(` + monthRE + `)\.?\s+(?:de\s+)?(\d{4})\b`)
+	isoDate   = regexp.MustCompile(`\b(\d{4})-(\d{2})-(\d{2})\b`)
+	dotDate   = regexp.MustCompile(`\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b`)
+	yearRE    = regexp.MustCompile(`\b(1[89]\d\d|20\d\d)\b`)
+)
+
+func validDate(y, m, d int) (string, bool) {
+	if y < 1800 || y > 2200 || m < 1 || m > 12 || d < 1 {
+		return "", false
+	}
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	if t.Day() != d {
+		return "", false
+	}
+	return fmt.Sprintf("%04d-%02d-%02d", y, m, d), true
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}
+
+// findDates returns the absolute dates in text, normalised, in order of first
+// mention and once each; and the years written alone.
+func findDates(text string) []communique.DateMention {
+	type hit struct {
+		start, end int
+		m          communique.DateMention
+	}
+	var hits []hit
+	taken := func(s, e int) bool {
+		for _, h := range hits {
+			if s < h.end && e > h.start {
+				return true
+			}
+		}
+		return false
+	}
+	for _, m := range dayMonthYear.FindAllStringSubmatchIndex(text, -1) {
+		start, end := m[0], m[1]
+		mon := months[strings.TrimSuffix(strings.ToLower(text[m[8]:m[9]]), ".")]
+		d, ok := validDate(atoi(text[m[10]:m[11]]), mon, atoi(text[m[6]:m[7]]))
+		if !ok {
+			continue
+		}
+		// The closing parenthesis belongs to the date only with its
+		// opening one: "Monday (8 September 2025)".
+		if m[12] >= 0 && m[4] < 0 {
+			end = m[12]
+		}
+		hits = append(hits, hit{start, end, communique.DateMention{Text: text[start:end], Date: d}})
+	}
+	for _, m := range monthDayYear.FindAllStringSubmatchIndex(text, -1) {
+		if taken(m[0], m[1]) {
+			continue
+		}
+		mon := months[strings.ToLower(text[m[4]:m[5]])]
+		d, ok := validDate(atoi(text[m[8]:m[9]]), mon, atoi(text[m[6]:m[7]]))
+		if !ok {
+			continue
+		}
+		hits = append(hits, hit{m[0], m[1], communique.DateMention{Text: text[m[0]:m[1]], Date: d}})
+	}
+	for _, re := range []*regexp.Regexp{isoDate, dotDate} {
+		for _, m := range re.FindAllStringSubmatchIndex(text, -1) {
+			if taken(m[0], m[1]) {
+				continue
+			}
+			a, b, c := atoi(text[m[2]:m[3]]), atoi(text[m[4]:m[5]]), atoi(text[m[6]:m[7]])
+			y, mo, d := a, b, c
+			if re == dotDate {
+				y, mo, d = c, b, a
+			}
+			if ds, ok := validDate(y, mo, d); ok {
+				hits = append(hits, hit{m[0], m[1], communique.DateMention{Text: text[m[0]:m[1]], Date: ds}})
+			}
+		}
+	}
+	for _, m := range monthYear.FindAllStringSubmatchIndex(text, -1) {
+		if taken(m[0], m[1]) {
+			continue
+		}
+		w := text[m[2]:m[3]]
+		// "May 2025" is a date; "may 2025" is not; short forms need their
+		// capital too ("mar", "dic" are words).
+		if w == strings.ToLower(w) && len(w) < 5 {
+			continue
+		}
+		y := atoi(text[m[4]:m[5]])
+		if y < 1800 || y > 2200 {
+			continue
+		}
+		hits = append(hits, hit{m[0], m[1], communique.DateMention{Text: text[m[0]:m[1]], Year: y}})
+	}
+	for _, m := range yearRE.FindAllStringSubmatchIndex(text, -1) {
+		if taken(m[0], m[1]) || !loneYear(text, m[0], m[1]) {
+			continue
+		}
+		hits = append(hits, hit{m[0], m[1], communique.DateMention{Text: text[m[0]:m[1]], Year: atoi(text[m[0]:m[1]])}})
+	}
+	sort.SliceStable(hits, func(i, j int) bool { return hits[i].start < hits[j].start })
+	out := []communique.DateMention{}
+	seen := map[string]bool{}
+	for _, h := range hits {
+		key := h.m.Date
+		if key == "" {
+			key = strconv.Itoa(h.m.Year)
+		}
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		out = append(out, h.m)
+	}
+	return out
+}
+
+// loneYear reports whether the four digits at [s, e) read as a year: not part
+// of a larger number, an amount, a code or a measure.
+func loneYear(text string, s, e int) bool {
+	if s > 0 {
+		switch text[s-1] {
+		case '$', '#', '.', ',', '/', '-', '+', ':':
+			return false
+		}
+		if strings.HasSuffix(text[:s], "€") || strings.HasSuffix(text[:s], "£") || strings.HasSuffix(text[:s], "€ ") || strings.HasSuffix(text[:s], "$ ") || strings.HasSuffix(text[:s], "No. ") {
+			return false
+		}
+	}
+	if e < len(text) {
+		switch text[e] {
+		case '%', '.', ',', '/', ':':
+			// "in 2024." and "2024, when" are years; "2,024" and "2024.5"
+			// are not.
+			if e+1 < len(text) && text[e+1] >= '0' && text[e+1] <= '9' {
+				return false
+			}
+			if text[e] == '%' {
+				return false
+			}
+		}
+		rest := strings.TrimLeft(text[e:], " ")
+		for _, unit := range []string{"people", "persons", "km", "kilometres", "kilometers", "metres", "meters", "tonnes",
+			"tons", "euros", "dollars", "USD", "EUR", "employees", "staff", "troops", "soldiers", "cases", "mg", "kg", "MW", "GW", "units", "%", "per cent", "percent"} {
+			if strings.HasPrefix(rest, unit) {
+				return false
+			}
+		}
+	}
+	return true
+}

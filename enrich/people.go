@@ -1,0 +1,374 @@
+package enrich
+
+import (
+	"strings"
+)
+
+type person struct {
+	toks      []string // name tokens (keys)
+	name      string
+	title     string
+	titleKind string
+	affil     string
+	first     int
+}
+
+// stopCaps are capitalised words that are not names.
+var stopCaps = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`The A An This That These Those It Its He She His Her They Their We Our You Your I
+		In On At By For From With Without To Of And Or But As If When While Where After Before During Since Until
+		Under Over Between Among About Across Through Following Despite According Also Both Each Every All Some
+		Many Most Other Such No Not Yes There Here Today Yesterday Tomorrow Monday Tuesday Wednesday Thursday Friday
+		Saturday Sunday January February March April May June July August September October November December
+		Mission Council Committee Commission Office Ministry Department Agency Assembly Summit Headquarters
+		Allies Ally Partners Partner Affairs Government Governments State States Forces Force Police Command
+		Army Navy Union Nations Bank Court Parliament Senate Congress Cabinet Staff General Security Defence
+		Defense Foreign Interior Justice Finance Health Education Trade Economy Energy Environment Development
+		Cooperation Partnership Dialogue Program Programme Plan Strategy Policy Report Act Law Agreement Treaty
+		Conference Meeting Forum Group Board Centre Center Institute University School College Service Services
+		Team Task Public Private National International Federal Regional European Global World Republic Kingdom
+		Mr Mrs Ms Dr Prof Sir Lord Lady Madam Excellency Highness Majesty Chief Deputy Vice Acting Former Special
+		New North South East West Northern Southern Eastern Western Central Upper Lower Great Greater Saint St
+		Read More Click Learn Contact Home Share Follow Photo Image Video Source Note Notes Editor Editors Media
+		Press Release News Update Updates Statement Speech Transcript Q&A FAQ Next Previous Back Top Menu`) {
+		stopCaps[w] = true
+	}
+}
+
+var particles = map[string]bool{
+	"al": true, "el": true, "bin": true, "ibn": true, "bint": true, "abu": true, "van": true, "von": true,
+	"der": true, "den": true, "de": true, "da": true, "di": true, "du": true, "dos": true, "das": true,
+	"del": true, "della": true, "la": true, "le": true, "ter": true, "ten": true, "zu": true, "y": true,
+}
+
+// hyphenParticle reports names such as "al-Sudani", "el-Sisi", "bin-Salman".
+func hyphenParticle(s string) bool {
+	h := strings.IndexByte(s, '-')
+	if h <= 0 || h+1 >= len(s) {
+		return false
+	}
+	return particles[strings.ToLower(s[:h])] && isUpperByte(s[h+1])
+}
+
+// nameWord reports whether token i can be part of a person's name.
+func (a *analysis) nameWord(i int) bool {
+	if i < 0 || i >= len(a.toks) {
+		return false
+	}
+	t := a.toks[i]
+	if !t.word {
+		return false
+	}
+	if s := a.spanOf(i); s != nil && s.kind != kCity {
+		return false
+	}
+	if hyphenParticle(t.s) {
+		return true
+	}
+	if !t.cap || stopCaps[t.key] || stopCaps[strings.TrimSuffix(t.key, ".")] {
+		return false
+	}
+	if isAllCaps(t.s) && !(len(t.s) == 2 && t.s[1] == '.') {
+		return false
+	}
+	for _, r := range t.s {
+		if r >= '0' && r <= '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// parseName reads a name starting at token i: capitalised words, initials,
+// particles ("von der Leyen", "Shia' al-Sudani"). It returns the end, or i
+// if there is none.
+func (a *analysis) parseName(i int) int {
+	j := i
+	last := i
+	for j < len(a.toks) && j-i < 6 {
+		t := a.toks[j]
+		if a.nameWord(j) {
+			j++
+			last = j
+			continue
+		}
+		if t.word && particles[t.key] && j > i && a.nameWord(j+1) && !a.toks[j].cap {
+			j++
+			continue
+		}
+		if t.word && particles[t.key] && j == i && a.nameWord(j+1) {
+			// "von der Leyen" after a title.
+			j++
+			continue
+		}
+		break
+	}
+	return last
+}
+
+// parseNameBack reads a name ending at token j-1, returning its start, or j.
+func (a *analysis) parseNameBack(j int) int {
+	i := j
+	for i > 0 && j-i < 6 {
+		if a.nameWord(i - 1) {
+			i--
+			continue
+		}
+		if a.toks[i-1].word && particles[a.toks[i-1].key] && i < j && a.nameWord(i-2) {
+			i--
+			continue
+		}
+		break
+	}
+	for i < j && !a.nameWord(i) {
+		i++
+	}
+	return i
+}
+
+// speechVerbs after or before a name quote its bearer.
+var speechVerbs = map[string]bool{
+	"said": true, "says": true, "added": true, "noted": true, "stated": true, "explained": true,
+	"told": true, "announced": true, "warned": true, "stressed": true, "emphasised": true, "emphasized": true,
+	"commented": true, "declared": true, "welcomed": true, "underlined": true, "highlighted": true, "wrote": true,
+	"a déclaré": true, "sagte": true, "erklärte": true, "dijo": true, "afirmó": true,
+}
+
+// affilOf names what span s stands for as an affiliation.
+func (a *analysis) affilOf(s *span) string {
+	switch s.kind {
+	case kCountry, kDemonym:
+		return a.g.countries[s.ref].name
+	case kOrg:
+		return a.text[a.toks[s.i].start:a.toks[s.j-1].end]
+	}
+	return ""
+}
+
+// titleAt reads a title at token i with what qualifies it: the title and its
+// extension ("Minister of Foreign Affairs"), the affiliation written before
+// ("NATO", "Iraq's", "Iraqi") or after it ("of Iraq"), and the end.
+func (a *analysis) titleAt(i int) (ttl, kindName, affil string, end int, ok bool) {
+	s := a.spanOf(i)
+	if s == nil || s.kind != kTitle || s.i != i {
+		return "", "", "", i, false
+	}
+	t := a.g.titles[s.ref]
+	end = s.j
+	tStart, tEnd := a.toks[i].start, a.toks[end-1].end
+	// "Deputy Prime Minister and Minister of Foreign Affairs".
+	if end+1 < len(a.toks) && a.tokKey(end) == "and" {
+		if s2 := a.spanOf(end + 1); s2 != nil && s2.kind == kTitle && s2.i == end+1 {
+			end = s2.j
+			tEnd = a.toks[end-1].end
+		}
+	}
+	// "of"/"for" + capitalised words that are not an affiliation extend the
+	// title; an affiliation ends it.
+	for end < len(a.toks) && (a.tokKey(end) == "of" || a.tokKey(end) == "for") {
+		k := end + 1
+		if a.tokKey(k) == "the" {
+			k++
+		}
+		if s2 := a.spanOf(k); s2 != nil && s2.i == k && (s2.kind == kCountry || s2.kind == kOrg || s2.kind == kDemonym) {
+			affil = a.affilOf(s2)
+			end = s2.j
+			break
+		}
+		m := k
+		for m < len(a.toks) && (a.toks[m].cap && a.toks[m].word || (a.tokKey(m) == "and" || a.tokKey(m) == "&") && m+1 < len(a.toks) && a.toks[m+1].cap) {
+			if s2 := a.spanOf(m); s2 != nil && (s2.kind == kCountry || s2.kind == kOrg) {
+				break
+			}
+			m++
+		}
+		if m == k {
+			break
+		}
+		end = m
+		tEnd = a.toks[m-1].end
+	}
+	ttl = a.text[tStart:tEnd]
+	// Written before: "NATO Secretary General", "Iraq's Minister", "the
+	// Iraqi Prime Minister".
+	b := i - 1
+	if b >= 0 && a.toks[b].poss {
+		b--
+	}
+	if s2 := a.spanOf(b); s2 != nil && affil == "" {
+		affil = a.affilOf(s2)
+	}
+	return ttl, t.kind, affil, end, true
+}
+
+func (a *analysis) addPerson(i, j int, ttl, kindName, affil string) {
+	toks := make([]string, 0, j-i)
+	for k := i; k < j; k++ {
+		if a.toks[k].word {
+			toks = append(toks, a.toks[k].key)
+		}
+	}
+	name := a.text[a.toks[i].start:a.toks[j-1].end]
+	for _, p := range a.people {
+		if suffix(p.toks, toks) || suffix(toks, p.toks) {
+			if len(toks) > len(p.toks) {
+				p.toks, p.name = toks, name
+			}
+			if p.title == "" {
+				p.title, p.titleKind = ttl, kindName
+			}
+			if p.affil == "" {
+				p.affil = affil
+			}
+			return
+		}
+	}
+	a.people = append(a.people, &person{toks: toks, name: name, title: ttl, titleKind: kindName, affil: affil, first: i})
+}
+
+// suffix reports whether short ends long ("al-Sudani" ends "Mohammed Shia'
+// al-Sudani"; "von der Leyen" ends "Ursula von der Leyen").
+func suffix(long, short []string) bool {
+	if len(short) == 0 || len(short) > len(long) {
+		return false
+	}
+	off := len(long) - len(short)
+	for k := range short {
+		if long[off+k] != short[k] {
+			return false
+		}
+	}
+	return true
+}
+
+// ledBy are phrases that give a person's organisation as the sentence's
+// subject: "It is currently led by Major General Christophe Hintzy".
+var ledBy = map[string]bool{"led": true, "headed": true, "chaired": true, "commanded": true, "directed": true}
+
+// subjectOrg returns the organisation a "led by" at token i refers to: one
+// earlier in the sentence, or, when the sentence opens with a pronoun ("It",
+// "The mission"), the first one of the previous sentence.
+func (a *analysis) subjectOrg(i int) string {
+	st := a.sentenceStart(i)
+	for k := st; k < i; k++ {
+		if s := a.spanOf(k); s != nil && s.kind == kOrg {
+			return a.orgs[s.ref].name
+		}
+	}
+	if k := a.tokKey(st); k == "It" || k == "The" || k == "This" {
+		if st == 0 {
+			return ""
+		}
+		prev := a.sentenceStart(st - 1)
+		for k := prev; k < st; k++ {
+			if s := a.spanOf(k); s != nil && s.kind == kOrg {
+				return a.orgs[s.ref].name
+			}
+		}
+	}
+	return ""
+}
+
+// findPeople finds people by their titles, descriptions and quotes.
+func (a *analysis) findPeople() {
+	for i := 0; i < len(a.toks); i++ {
+		s := a.spanOf(i)
+		if s == nil || s.kind != kTitle || s.i != i {
+			continue
+		}
+		ttl, kindName, affil, end, ok := a.titleAt(i)
+		if !ok {
+			continue
+		}
+		k := end
+		if a.tokKey(k) == "," {
+			k++
+		}
+		if j := a.parseName(k); j > k {
+			// "of Iraq" after the name.
+			if affil == "" && a.tokKey(j) == "of" {
+				m := j + 1
+				if a.tokKey(m) == "the" {
+					m++
+				}
+				if s2 := a.spanOf(m); s2 != nil && s2.i == m {
+					affil = a.affilOf(s2)
+				}
+			}
+			if affil == "" {
+				for m := a.sentenceStart(i); m < i; m++ {
+					if ledBy[a.tokKey(m)] && a.tokKey(m+1) == "by" {
+						affil = a.subjectOrg(m)
+					}
+				}
+			}
+			if j-k == 1 && !a.knownSurname(a.toks[k].key) && (kindName == "mil" || !a.toks[i].cap) {
+				// "General Assembly", "Major Hassan"? A lone word after a
+				// military rank or a lower-case title is too weak.
+				i = end - 1
+				continue
+			}
+			a.addPerson(k, j, ttl, kindName, affil)
+			i = j - 1
+			continue
+		}
+		// "Fuad Hussein, Iraq's Minister of Foreign Affairs": the name
+		// before a comma before the title and its qualifiers.
+		b := i - 1
+		for b >= 0 && (a.tokKey(b) == "the" || a.toks[b].poss || a.spanOf(b) != nil && a.spanOf(b).kind != kTitle && a.spanOf(b).kind != kCity) {
+			if s2 := a.spanOf(b); s2 != nil {
+				b = s2.i - 1
+				continue
+			}
+			b--
+		}
+		if b >= 1 && a.tokKey(b) == "," {
+			if st := a.parseNameBack(b); st < b && b-st >= 2 && !a.toks[st].sent || st < b && b-st >= 2 && a.firstName(st) {
+				a.addPerson(st, b, ttl, kindName, affil)
+			}
+		}
+		i = end - 1
+	}
+	// Quoted people: "Jane Doe said", "said Jane Doe".
+	for i := 0; i < len(a.toks); i++ {
+		if !speechVerbs[a.toks[i].key] {
+			continue
+		}
+		if st := a.parseNameBack(i); st < i && i-st >= 2 {
+			if !a.toks[st].sent || a.firstName(st) || len(a.people) > 0 {
+				a.addPerson(st, i, "", "", "")
+			}
+		}
+		if j := a.parseName(i + 1); j > i+2 {
+			a.addPerson(i+1, j, "", "", "")
+		}
+	}
+	a.nameTok = map[string]bool{}
+	for _, p := range a.people {
+		if p.affil == "" && p.titleKind == "org" && a.originator != "" {
+			p.affil = a.originator
+		}
+		for _, t := range p.toks {
+			a.nameTok[t] = true
+		}
+	}
+}
+
+// knownSurname reports whether s ends the name of a person found so far or
+// named in full anywhere after a title.
+func (a *analysis) knownSurname(s string) bool {
+	for _, p := range a.people {
+		if p.toks[len(p.toks)-1] == s {
+			return true
+		}
+	}
+	return false
+}
+
+// firstName reports whether the name at token i, at a sentence start, is
+// followed by at least one more name word: "Fuad Hussein said".
+func (a *analysis) firstName(i int) bool {
+	return a.nameWord(i) && a.nameWord(i+1)
+}
