@@ -100,7 +100,7 @@ var dateLayouts = []string{
 
 var (
 	rxMonthDot = regexp.MustCompile(`(?i)\b(jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.`)
-	minDate = time.Date(1995, 1, 1, 0, 0, 0, 0, time.UTC)
+	minDate    = time.Date(1995, 1, 1, 0, 0, 0, 0, time.UTC)
 )
 
 // parseDate reads a date as pages write it in metadata; it returns the

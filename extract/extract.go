@@ -16,8 +16,8 @@ import (
 	"strings"
 	"time"
 
-	trafilatura "github.com/markusmobius/go-trafilatura"
 	"github.com/markusmobius/go-htmldate"
+	trafilatura "github.com/markusmobius/go-trafilatura"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
