@@ -112,10 +112,19 @@ type server struct {
 	pages       map[string]*template.Template
 	policy      *bluemonday.Policy
 	static      http.Handler
+	handler     http.Handler // everything, behind the middleware
 }
 
 // New builds the site's handler.
 func New(cfg Config) (http.Handler, error) {
+	s, err := newServer(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return s.handler, nil
+}
+
+func newServer(cfg Config) (*server, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("web: Config.Store is required")
 	}
@@ -170,7 +179,8 @@ func New(cfg Config) (http.Handler, error) {
 
 	mux := http.NewServeMux()
 	s.routes(mux, cfg.Metrics)
-	return s.middleware(mux), nil
+	s.handler = s.middleware(mux)
+	return s, nil
 }
 
 func (s *server) routes(mux *http.ServeMux, metrics http.Handler) {
