@@ -231,6 +231,12 @@ func TestReleasePages(t *testing.T) {
 		if paras < 2 {
 			t.Errorf("%s: %d paragraphs, want a real release", r.Path, paras)
 		}
+		if r.Original != "" {
+			orig := srv.URL + theSite().byID[r.Original].Path
+			if doc.Find(`a[href="`+orig+`"]`).Length() == 0 {
+				t.Errorf("%s: a republished copy without a link to its original %s", r.Path, orig)
+			}
+		}
 		lang, _ := doc.Find("html").Attr("lang")
 		langs[lang] = true
 
