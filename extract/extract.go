@@ -120,9 +120,6 @@ func Extract(body []byte, pageURL string, opts Options) (*communique.Article, er
 		if a.Language == "" {
 			a.Language = res.Metadata.Language
 		}
-		if a.SiteName == "" {
-			a.SiteName = clean(res.Metadata.Sitename)
-		}
 	}
 	return a, nil
 }
