@@ -111,7 +111,7 @@ func (d *dateParts) token(f string) bool {
 	if f[0] == '+' || (f[0] == '-' && len(f) > 1 && isDigit(f[1])) {
 		return d.zone(f)
 	}
-	if strings.Contains(f, ":") || frenchClock.MatchString(lower) {
+	if isDigit(f[0]) && (strings.Contains(f, ":") || frenchClock.MatchString(lower)) {
 		return d.clock(lower)
 	}
 	if isDigit(f[0]) {

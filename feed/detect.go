@@ -167,6 +167,8 @@ func candidates(anchors []*html.Node, base interface{ String() string }) []*cand
 		for i, it := range c.items {
 			if dateElement(it, c.links[i]) != nil {
 				dated++
+			} else if _, ok := findDate(textExcept(it, c.links[i])); ok {
+				dated++
 			}
 			words += min(len(strings.Fields(textOf(c.links[i]))), 12)
 		}
@@ -518,10 +520,17 @@ func hasElementChildren(n *html.Node) bool {
 	return false
 }
 
-func textOf(n *html.Node) string {
+func textOf(n *html.Node) string { return textExcept(n, nil) }
+
+// textExcept is the text of n without the text of skip, white space
+// collapsed.
+func textExcept(n, skip *html.Node) string {
 	var b strings.Builder
 	var walk func(*html.Node)
 	walk = func(n *html.Node) {
+		if n == skip {
+			return
+		}
 		if n.Type == html.TextNode {
 			b.WriteString(n.Data)
 			b.WriteByte(' ')

@@ -9,6 +9,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/andybalholm/cascadia"
+	"golang.org/x/net/html"
 
 	"github.com/communique-news/communique"
 )
@@ -103,7 +104,17 @@ func ParseListing(body []byte, pageURL string, sel communique.Selectors, now tim
 		} else {
 			d = b.Find("time").First()
 		}
-		if t, ok := elementDate(d); ok {
+		t, ok := elementDate(d)
+		if !ok && sel.Date == "" {
+			// No date selector and no <time>: a date in the block's own
+			// text, outside its link (a title may name a date).
+			var skip *html.Node
+			if a.Length() > 0 {
+				skip = a.Get(0)
+			}
+			t, ok = findDate(textExcept(b.Get(0), skip))
+		}
+		if ok {
 			it.Published = t
 		} else {
 			it.Published, it.DateMissing = now.UTC(), true

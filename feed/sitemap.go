@@ -129,4 +129,3 @@ func ParseSitemap(body []byte, sitemapURL string, now time.Time, maxBytes int64)
 	}
 	return sm, nil
 }
-
