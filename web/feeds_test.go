@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -342,6 +343,55 @@ func TestFeedWritersOverPlainValues(t *testing.T) {
 		}
 		if ff.ext != "json" && strings.Contains(buf.String(), "\x01") {
 			t.Errorf("%s carries a control character XML forbids", ff.name)
+		}
+	}
+}
+
+func TestFeedConditionalGet(t *testing.T) {
+	ts := newTestSite(t, fixture())
+	rec := ts.get(t, "/feed.atom")
+	etag := rec.Header().Get("ETag")
+	if etag == "" || rec.Header().Get("Last-Modified") != "Mon, 08 Sep 2025 13:00:00 GMT" {
+		t.Fatalf("ETag %q, Last-Modified %q", etag, rec.Header().Get("Last-Modified"))
+	}
+	if rec := ts.get(t, "/feed.atom", "If-None-Match", etag); rec.Code != 304 || rec.Body.Len() != 0 {
+		t.Errorf("If-None-Match: %d, %d bytes", rec.Code, rec.Body.Len())
+	}
+	if rec := ts.get(t, "/feed.atom", "If-None-Match", `"other"`); rec.Code != 200 {
+		t.Errorf("If-None-Match with another tag: %d", rec.Code)
+	}
+	// A new release changes the tag.
+	r := *ts.store.releases[0]
+	r.ID, r.URL, r.Published = 42, r.URL+"?new", t0.Add(time.Hour)
+	ts.store.releases = append(ts.store.releases, &r)
+	if rec := ts.get(t, "/feed.atom", "If-None-Match", etag); rec.Code != 200 || rec.Header().Get("ETag") == etag {
+		t.Errorf("after a new release: %d, same tag %v", rec.Code, rec.Header().Get("ETag") == etag)
+	}
+}
+
+// TestSearchFeedsMatchPage checks that the feeds a search page advertises
+// hold the page's results.
+func TestSearchFeedsMatchPage(t *testing.T) {
+	ts := newTestSite(t, fixture())
+	page := ts.get(t, "/search?q=iraq&sort=date").Body.String()
+	onPage := regexp.MustCompile(`<h3 class="release-title"><a href="/releases/(\d+)">`).FindAllStringSubmatch(page, -1)
+	if len(onPage) == 0 {
+		t.Fatal("no results on the search page")
+	}
+	for typ, href := range alternates(t, page) {
+		rec := ts.get(t, strings.ReplaceAll(href, "&amp;", "&"))
+		f, err := gofeed.NewParser().Parse(bytes.NewReader(rec.Body.Bytes()))
+		if err != nil {
+			t.Fatalf("%s: %v", typ, err)
+		}
+		if len(f.Items) != len(onPage) {
+			t.Errorf("%s has %d items, the page %d results", typ, len(f.Items), len(onPage))
+			continue
+		}
+		for i, it := range f.Items {
+			if want := "http://example.com/releases/" + onPage[i][1]; it.GUID != want {
+				t.Errorf("%s item %d is %s, the page has %s", typ, i, it.GUID, want)
+			}
 		}
 	}
 }

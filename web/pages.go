@@ -2,6 +2,8 @@ package web
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"net/http"
 	"net/url"
 	"slices"
@@ -409,12 +411,31 @@ func (s *server) feedHandler(f feedFormat, lf listingFunc) http.HandlerFunc {
 			s.plainError(w, r, err)
 			return
 		}
+		sum := sha256.Sum256(buf.Bytes())
+		etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`
 		h := w.Header()
 		h.Set("Content-Type", f.mime+"; charset=utf-8")
 		h.Set("Access-Control-Allow-Origin", "*")
 		h.Set("Cache-Control", "public, max-age=300")
+		h.Set("ETag", etag)
+		h.Set("Last-Modified", fd.Updated.UTC().Format(http.TimeFormat))
+		if etagMatch(r.Header.Get("If-None-Match"), etag) {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
 		w.Write(buf.Bytes())
 	}
+}
+
+// etagMatch reports whether an If-None-Match header names etag.
+func etagMatch(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == etag || t == "*" {
+			return true
+		}
+	}
+	return false
 }
 
 // buildFeed prepares a result page for the feed writers, obeying each

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -456,4 +457,27 @@ func TestNewValidates(t *testing.T) {
 	if _, err := New(Config{Store: fixture(), BaseURL: "ftp://x"}); err == nil {
 		t.Error("New with an ftp base URL succeeded")
 	}
+}
+
+func FuzzPlainFilters(f *testing.F) {
+	for _, s := range []string{"org=NATO&since=2025-09&until=2025-09-30", "source=-1", "since=2025-13-01", "until=2025-09-08T10:00:00Z&sort=date", "limit=9999999999999999999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		v, err := url.ParseQuery(raw)
+		if err != nil {
+			return
+		}
+		var q communique.Query
+		perr := plainFilters(v, &q)
+		if perr != nil && communique.ErrorCode(perr) != communique.EINVALID {
+			t.Fatalf("plainFilters(%q): %v is not EINVALID", raw, perr)
+		}
+		if _, err := limitParam(v, 50); err != nil && communique.ErrorCode(err) != communique.EINVALID {
+			t.Fatalf("limitParam(%q): %v", raw, err)
+		}
+		if perr == nil && !q.Since.IsZero() && !q.Until.IsZero() && !q.Until.After(q.Since) {
+			t.Fatalf("plainFilters(%q) accepted an empty range", raw)
+		}
+	})
 }
