@@ -158,7 +158,8 @@ func (s *server) apiReleases(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, rel := range res.Releases {
 		a := s.apiReleaseOf(r, rel, false)
-		if snip := res.Snippets[rel.ID]; snip != "" {
+		// A snippet may quote the body, which only a full licence allows.
+		if snip := res.Snippets[rel.ID]; snip != "" && licenceOf(rel) == communique.LicenceFull {
 			a.Snippet = plainSnippet(snip)
 			a.SnippetHTML = string(highlight(snip))
 		}

@@ -97,6 +97,9 @@ func TestAPIReleases(t *testing.T) {
 	if len(out.Releases) != 1 || out.Releases[0].Snippet == "" || !strings.Contains(out.Releases[0].SnippetHTML, "<mark>Rutte</mark>") || strings.ContainsAny(out.Releases[0].Snippet, "\x02\x03") {
 		t.Errorf("search result: %+v", out.Releases)
 	}
+	if body := ts.get(t, "/api/v1/releases?q=iraq").Body.String(); strings.Contains(body, "LINK-ONLY") || strings.Contains(body, "SUMMARY-ONLY") {
+		t.Error("search snippets quote a release whose licence forbids it")
+	}
 	if !strings.Contains(string(out.Facets), `"organizations"`) {
 		t.Errorf("search facets: %s", out.Facets)
 	}

@@ -374,7 +374,7 @@ func TestFeedConditionalGet(t *testing.T) {
 func TestSearchFeedsMatchPage(t *testing.T) {
 	ts := newTestSite(t, fixture())
 	page := ts.get(t, "/search?q=iraq&sort=date").Body.String()
-	onPage := regexp.MustCompile(`<h3 class="release-title"><a href="/releases/(\d+)">`).FindAllStringSubmatch(page, -1)
+	onPage := regexp.MustCompile(`<h2 class="release-title"><a href="/releases/(\d+)">`).FindAllStringSubmatch(page, -1)
 	if len(onPage) == 0 {
 		t.Fatal("no results on the search page")
 	}

@@ -44,7 +44,8 @@ func (s *server) listView(l *listing, res *communique.ResultPage) *listView {
 	lv := &listView{Heading: l.Title, Intro: l.Description, Total: res.Total, Feeds: l.feedLinks()}
 	for _, rel := range res.Releases {
 		rv := s.view(rel, false)
-		if snip, ok := res.Snippets[rel.ID]; ok && snip != "" {
+		// A snippet may quote the body, which only a full licence allows.
+		if snip := res.Snippets[rel.ID]; snip != "" && rv.Licence == communique.LicenceFull {
 			rv.Snippet = highlight(snip)
 		}
 		lv.Releases = append(lv.Releases, rv)

@@ -339,6 +339,8 @@ func TestSearchPage(t *testing.T) {
 		`href="/search?q=iraq&amp;since=2025-09&amp;until=2025-09"`, // month facet
 		`href="/search?q=iraq&#43;lang%3Aen"`,                       // language facet, through the query language
 		"September 2025", `value="iraq"`)
+	// Snippets quote bodies, so only full-text releases have them.
+	mustNotContain(t, "search", body, "LINK-ONLY")
 	alt := alternates(t, body)
 	if alt["application/atom+xml"] != "/search/feed.atom?q=iraq" {
 		t.Errorf("search advertises %v", alt)
