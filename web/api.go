@@ -467,6 +467,9 @@ func (s *server) apiError(w http.ResponseWriter, r *http.Request, err error) {
 	if qe, ok := err.(*queryError); ok {
 		body["code"] = communique.EINVALID
 		body["message"] = qe.Message
+		if qe.Hint != "" {
+			body["hint"] = qe.Hint
+		}
 		if qe.Position >= 0 {
 			body["position"] = qe.Position
 			body["column"] = qe.Column()

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -164,7 +165,8 @@ func pathID(r *http.Request) (int64, error) {
 type queryError struct {
 	Query    string
 	Message  string
-	Position int // byte offset, -1 if unknown
+	Hint     string // how to fix it, if the parser says
+	Position int    // byte offset, -1 if unknown
 }
 
 func (e *queryError) Error() string { return e.Message }
@@ -232,14 +234,52 @@ func (s *server) parseQuery(q string) (communique.Query, error) {
 	}
 	query, err := s.parse(q, s.now())
 	if err != nil {
-		qe := &queryError{Query: q, Message: err.Error(), Position: -1}
-		var p interface{ Position() int }
-		if errors.As(err, &p) {
-			qe.Position = p.Position()
-		}
-		return communique.Query{}, qe
+		return communique.Query{}, newQueryError(q, err)
 	}
 	return query, nil
+}
+
+// newQueryError reads what a parser's error says: its text, its position
+// (a Position() int method, else an int field Pos or Position) and a hint
+// (a Hint() string method, else a string field Hint), so that the site
+// does not depend on the search package's error type.
+func newQueryError(q string, err error) *queryError {
+	qe := &queryError{Query: q, Message: err.Error(), Position: -1}
+	var p interface{ Position() int }
+	if errors.As(err, &p) {
+		qe.Position = p.Position()
+	}
+	var h interface{ Hint() string }
+	if errors.As(err, &h) {
+		qe.Hint = h.Hint()
+	}
+	for e := err; e != nil && (qe.Position < 0 || qe.Hint == ""); e = errors.Unwrap(e) {
+		v := reflect.ValueOf(e)
+		for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+			if v.IsNil() {
+				break
+			}
+			v = v.Elem()
+		}
+		if v.Kind() != reflect.Struct {
+			continue
+		}
+		if qe.Position < 0 {
+			for _, name := range []string{"Pos", "Position"} {
+				if f := v.FieldByName(name); f.IsValid() && f.CanInt() {
+					qe.Position = int(f.Int())
+					break
+				}
+			}
+		}
+		if f := v.FieldByName("Hint"); qe.Hint == "" && f.IsValid() && f.Kind() == reflect.String {
+			qe.Hint = f.String()
+		}
+	}
+	if qe.Hint != "" && strings.Contains(qe.Message, qe.Hint) {
+		qe.Hint = "" // already said
+	}
+	return qe
 }
 
 // plainFilters applies the URL parameters org, source, since, until and sort.

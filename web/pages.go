@@ -504,6 +504,9 @@ func (s *server) plainError(w http.ResponseWriter, r *http.Request, err error) {
 		if c := qe.Column(); c > 0 {
 			msg += " (at character " + strconv.Itoa(c) + ")"
 		}
+		if qe.Hint != "" {
+			msg += "; hint: " + qe.Hint
+		}
 	}
 	if status == http.StatusInternalServerError {
 		s.log.Error("serving feed", "path", r.URL.Path, "err", err)

@@ -483,3 +483,40 @@ func FuzzPlainFilters(f *testing.F) {
 		}
 	})
 }
+
+// fieldError is a parser error that keeps its position and hint in fields
+// only, with an Error() that says neither.
+type fieldError struct {
+	Pos     int
+	Message string
+	Hint    string
+}
+
+func (e *fieldError) Error() string { return e.Message }
+
+func TestQueryErrorShapes(t *testing.T) {
+	for _, tc := range []struct {
+		err       error
+		pos       int
+		hint, msg string
+	}{
+		{&posError{pos: 3, msg: "m", hint: "h"}, 3, "", "m at position 3 (h)"},
+		{&fieldError{Pos: 7, Message: "unexpected )", Hint: "remove it or add ( before"}, 7, "remove it or add ( before", "unexpected )"},
+		{fmt.Errorf("parsing: %w", &fieldError{Pos: 2, Message: "x"}), 2, "", "parsing: x"},
+		{errors.New("plain"), -1, "", "plain"},
+	} {
+		qe := newQueryError("0123456789", tc.err)
+		if qe.Position != tc.pos || qe.Hint != tc.hint || qe.Message != tc.msg {
+			t.Errorf("%#v: position %d hint %q message %q, want %d %q %q", tc.err, qe.Position, qe.Hint, qe.Message, tc.pos, tc.hint, tc.msg)
+		}
+	}
+	ts := newTestSite(t, fixture(), func(c *Config) {
+		c.Parse = func(string, time.Time) (communique.Query, error) {
+			return communique.Query{}, &fieldError{Pos: 5, Message: "unexpected )", Hint: "remove it or add ( before"}
+		}
+	})
+	rec := ts.get(t, "/search?q=nato+)")
+	mustContain(t, "search error", rec.Body.String(), "unexpected )", "Hint: remove it or add ( before", "(at character 6)")
+	rec = ts.get(t, "/api/v1/releases?q=nato+)")
+	mustContain(t, "API error", rec.Body.String(), `"hint": "remove it or add ( before"`, `"position": 5`, `"column": 6`)
+}
