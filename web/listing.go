@@ -241,8 +241,9 @@ func (s *server) parseQuery(q string) (communique.Query, error) {
 
 // newQueryError reads what a parser's error says: its text, its position
 // (a Position() int method, else an int field Pos or Position) and a hint
-// (a Hint() string method, else a string field Hint), so that the site
-// does not depend on the search package's error type.
+// (a Hint() string method, else a string field Hint, with the bare Message
+// field), so that the site does not depend on the search package's error
+// type.
 func newQueryError(q string, err error) *queryError {
 	qe := &queryError{Query: q, Message: err.Error(), Position: -1}
 	var p interface{ Position() int }
@@ -274,6 +275,11 @@ func newQueryError(q string, err error) *queryError {
 		}
 		if f := v.FieldByName("Hint"); qe.Hint == "" && f.IsValid() && f.Kind() == reflect.String {
 			qe.Hint = f.String()
+			// With the hint apart, the bare message reads better than
+			// Error(), which may repeat the position and the hint.
+			if m := v.FieldByName("Message"); m.IsValid() && m.Kind() == reflect.String && m.String() != "" && e == err {
+				qe.Message = m.String()
+			}
 		}
 	}
 	if qe.Hint != "" && strings.Contains(qe.Message, qe.Hint) {

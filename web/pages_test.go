@@ -494,6 +494,16 @@ type fieldError struct {
 
 func (e *fieldError) Error() string { return e.Message }
 
+// verboseError keeps position and hint in fields and repeats them in Error().
+type verboseError struct {
+	Pos           int
+	Message, Hint string
+}
+
+func (e *verboseError) Error() string {
+	return fmt.Sprintf("%s at position %d (%s)", e.Message, e.Pos, e.Hint)
+}
+
 func TestQueryErrorShapes(t *testing.T) {
 	for _, tc := range []struct {
 		err       error
@@ -504,6 +514,7 @@ func TestQueryErrorShapes(t *testing.T) {
 		{&fieldError{Pos: 7, Message: "unexpected )", Hint: "remove it or add ( before"}, 7, "remove it or add ( before", "unexpected )"},
 		{fmt.Errorf("parsing: %w", &fieldError{Pos: 2, Message: "x"}), 2, "", "parsing: x"},
 		{errors.New("plain"), -1, "", "plain"},
+		{&verboseError{Pos: 4, Message: "unknown field foo:", Hint: "known fields: org"}, 4, "known fields: org", "unknown field foo:"},
 	} {
 		qe := newQueryError("0123456789", tc.err)
 		if qe.Position != tc.pos || qe.Hint != tc.hint || qe.Message != tc.msg {
