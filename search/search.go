@@ -134,7 +134,9 @@ func (p *parser) fail(pos int, msg, hint string) {
 	}
 }
 
-func isSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\f' || b == '\v' }
+func isSpace(b byte) bool {
+	return b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\f' || b == '\v'
+}
 
 // lex splits s into tokens.
 func (p *parser) lex() {
