@@ -24,6 +24,18 @@ type listing struct {
 	Params      url.Values // query parameters shared by the page and its feeds (search)
 	Query       communique.Query
 	Search      string // the query text, for a search
+
+	// ifEmpty, if set, is asked when the first page has no release: an
+	// error (ENOTFOUND) means the listing does not exist.
+	ifEmpty func(r *http.Request) error
+}
+
+// checkEmpty applies ifEmpty to a result page.
+func (l *listing) checkEmpty(r *http.Request, q communique.Query, res *communique.ResultPage) error {
+	if l.ifEmpty == nil || len(res.Releases) > 0 || q.Cursor != "" {
+		return nil
+	}
+	return l.ifEmpty(r)
 }
 
 // pageURL is the listing's HTML page with its parameters.
@@ -73,44 +85,33 @@ func (s *server) orgListing(r *http.Request) (*listing, error) {
 	if name == "" {
 		return nil, communique.Errorf(communique.ENOTFOUND, "no organisation named")
 	}
-	known, err := s.knownOrganization(r, name)
-	if err != nil {
-		return nil, err
-	}
-	if !known {
-		return nil, communique.Errorf(communique.ENOTFOUND, "no releases or sources from an organisation named %q", name)
-	}
 	return &listing{
 		Title:       name,
 		Description: "Official releases from " + name + " on " + s.siteName + ".",
 		Path:        orgPath(name),
 		FeedBase:    orgPath(name) + "/feed",
 		Query:       communique.Query{Organization: name, Sort: communique.SortDate},
+		ifEmpty: func(r *http.Request) error {
+			return s.organizationKnown(r, name)
+		},
 	}, nil
 }
 
-// knownOrganization reports whether name originated a release or is the
-// organisation of a source (which may not have delivered anything yet).
-func (s *server) knownOrganization(r *http.Request, name string) (bool, error) {
-	orgs, err := s.store.Organizations(r.Context())
-	if err != nil {
-		return false, err
-	}
-	for _, o := range orgs {
-		if o.Value == name {
-			return true, nil
-		}
-	}
+// organizationKnown is nil when name is the organisation of a source (which
+// may not have delivered anything yet), and ENOTFOUND otherwise. It is asked
+// only when no release names the organisation, so that a busy
+// organisation's page costs one query.
+func (s *server) organizationKnown(r *http.Request, name string) error {
 	srcs, err := s.store.Sources(r.Context())
 	if err != nil {
-		return false, err
+		return err
 	}
 	for _, src := range srcs {
 		if src.Organization == name {
-			return true, nil
+			return nil
 		}
 	}
-	return false, nil
+	return communique.Errorf(communique.ENOTFOUND, "no releases or sources from an organisation named %q", name)
 }
 
 func (s *server) sourceListing(r *http.Request) (*listing, error) {

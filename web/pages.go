@@ -37,7 +37,11 @@ func (s *server) page(r *http.Request, l *listing) (*communique.ResultPage, erro
 	if q.Cursor, err = cursorParam(v); err != nil {
 		return nil, err
 	}
-	return s.store.Releases(r.Context(), q)
+	res, err := s.store.Releases(r.Context(), q)
+	if err != nil {
+		return nil, err
+	}
+	return res, l.checkEmpty(r, q, res)
 }
 
 func (s *server) listView(l *listing, res *communique.ResultPage) *listView {
@@ -402,6 +406,9 @@ func (s *server) feedHandler(f feedFormat, lf listingFunc) http.HandlerFunc {
 			return
 		}
 		res, err := s.store.Releases(r.Context(), q)
+		if err == nil {
+			err = l.checkEmpty(r, q, res)
+		}
 		if err != nil {
 			s.plainError(w, r, err)
 			return

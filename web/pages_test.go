@@ -296,6 +296,14 @@ func TestOrgPages(t *testing.T) {
 	if rec := ts.get(t, "/org/United%20Nations/feed.rss"); rec.Code != 200 || !strings.Contains(rec.Body.String(), "Security Council extends") {
 		t.Errorf("UN feed: %d", rec.Code)
 	}
+	// An organisation with a source but no release yet has a page and feeds.
+	ts.store.sources = append(ts.store.sources, &communique.Source{ID: 4, URL: "https://www.who.int/rss", Organization: "WHO"})
+	if rec := ts.get(t, "/org/WHO"); rec.Code != 200 || !strings.Contains(rec.Body.String(), "No releases from WHO yet") {
+		t.Errorf("GET /org/WHO: %d", rec.Code)
+	}
+	if rec := ts.get(t, "/org/WHO/feed.json"); rec.Code != 200 {
+		t.Errorf("GET /org/WHO/feed.json: %d", rec.Code)
+	}
 	if rec := ts.get(t, "/org/Nobody"); rec.Code != 404 {
 		t.Errorf("GET /org/Nobody: %d, want 404", rec.Code)
 	}
