@@ -37,7 +37,7 @@ type feed struct {
 	Description string
 	HomeURL     string // the listing's HTML page
 	SelfURL     string // this feed
-	NextURL     string // the next page of this feed (JSON Feed only), if any
+	NextURL     string // the next page of this feed, if any
 	Language    string
 	Updated     time.Time
 	SiteName    string
@@ -197,6 +197,9 @@ func writeRSS(w io.Writer, f *feed) error {
 			Docs:          "https://www.rssboard.org/rss-specification",
 		},
 	}
+	if f.NextURL != "" {
+		doc.Channel.AtomLinks = append(doc.Channel.AtomLinks, rssLink{Href: f.NextURL, Rel: "next", Type: "application/rss+xml"})
+	}
 	for i := range f.Items {
 		it := &f.Items[i]
 		ri := rssItem{
@@ -288,6 +291,9 @@ func writeAtom(w io.Writer, f *feed) error {
 		},
 		Author:    atomPerson{Name: f.SiteName, URI: f.SiteURL},
 		Generator: f.SiteName,
+	}
+	if f.NextURL != "" { // RFC 5005 paging
+		doc.Links = append(doc.Links, atomLink{Href: f.NextURL, Rel: "next", Type: "application/atom+xml"})
 	}
 	for i := range f.Items {
 		it := &f.Items[i]

@@ -178,8 +178,14 @@ func TestFeedBaseURLAndPaging(t *testing.T) {
 	if doc["feed_url"] != "https://wire.example.org/feed.json" || len(doc["items"].([]any)) != 2 {
 		t.Errorf("feed_url %v, %d items", doc["feed_url"], len(doc["items"].([]any)))
 	}
-	if doc["next_url"] != "https://wire.example.org/feed.json?cursor=2" {
+	if doc["next_url"] != "https://wire.example.org/feed.json?cursor=2&limit=2" {
 		t.Errorf("next_url %v", doc["next_url"])
+	}
+	if body := ts.get(t, "/feed.atom?limit=2").Body.String(); !strings.Contains(body, `<link href="https://wire.example.org/feed.atom?cursor=2&amp;limit=2" rel="next"`) {
+		t.Errorf("Atom feed has no rel=next link")
+	}
+	if body := ts.get(t, "/feed.rss?limit=2").Body.String(); !strings.Contains(body, `<atom:link href="https://wire.example.org/feed.rss?cursor=2&amp;limit=2" rel="next"`) {
+		t.Errorf("RSS feed has no rel=next link")
 	}
 	if rec := ts.get(t, "/feed.rss?limit=0"); rec.Code != 400 {
 		t.Errorf("limit=0: %d", rec.Code)

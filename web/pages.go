@@ -461,6 +461,9 @@ func (s *server) buildFeed(r *http.Request, l *listing, f feedFormat, res *commu
 	if res.Next != "" {
 		p := cloneValues(l.Params)
 		p.Set("cursor", res.Next)
+		if lim := r.URL.Query().Get("limit"); lim != "" {
+			p.Set("limit", lim)
+		}
 		fd.NextURL = base + withParams(l.FeedBase+"."+f.ext, p)
 	}
 	for _, rel := range res.Releases {
