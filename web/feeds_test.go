@@ -192,9 +192,23 @@ func TestFeedBaseURLAndPaging(t *testing.T) {
 	}
 }
 
-// TestFeedsParseWithFeedparser runs Debian's python3-feedparser, an
-// independent parser, over every format and requires no bozo flag.
-func TestFeedsParseWithFeedparser(t *testing.T) {
+// feedparserResult is what python3-feedparser makes of one feed.
+type feedparserResult struct {
+	Bozo      bool
+	Exception string
+	Version   string
+	Entries   []struct {
+		ID, Link, Author, Source string
+		Links                    []string
+		Published, Updated       bool
+	}
+}
+
+// runFeedparser runs Debian's python3-feedparser, an independent parser,
+// over feeds (file extension → body) and returns its reading of each. It
+// skips the test where python3 or feedparser is absent.
+func runFeedparser(t *testing.T, exts []string, feeds [][]byte) []feedparserResult {
+	t.Helper()
 	py := ""
 	for _, cand := range []string{"/usr/bin/python3", "python3"} {
 		p, err := exec.LookPath(cand)
@@ -209,18 +223,14 @@ func TestFeedsParseWithFeedparser(t *testing.T) {
 	if py == "" {
 		t.Skip("python3 with feedparser is not installed (apt-get install python3-feedparser)")
 	}
-	ts := newTestSite(t, fixture())
 	dir := t.TempDir()
 	var files []string
-	for _, l := range feedListings {
-		for _, f := range feedFormats {
-			rec := ts.get(t, l.base+"."+f.ext+l.query)
-			name := filepath.Join(dir, fmt.Sprintf("%d.%s", len(files), f.ext))
-			if err := os.WriteFile(name, rec.Body.Bytes(), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			files = append(files, name)
+	for i, body := range feeds {
+		name := filepath.Join(dir, fmt.Sprintf("%d.%s", i, exts[i]))
+		if err := os.WriteFile(name, body, 0o600); err != nil {
+			t.Fatal(err)
 		}
+		files = append(files, name)
 	}
 	// feedparser 6.0 reads RSS and Atom; it has no JSON Feed parser, so
 	// JSON Feeds are checked against the JSON Feed 1.1 rules here, with
@@ -274,18 +284,37 @@ json.dump(out, sys.stdout)
 	if err != nil {
 		t.Fatalf("feedparser: %v\n%s", err, stderr.String())
 	}
-	var results []struct {
-		Bozo      bool
-		Exception string
-		Version   string
-		Entries   []struct {
-			ID, Link, Author, Source string
-			Links                    []string
-			Published, Updated       bool
-		}
-	}
+	var results []feedparserResult
 	if err := json.Unmarshal(outb, &results); err != nil {
 		t.Fatal(err)
+	}
+	if len(results) != len(feeds) {
+		t.Fatalf("feedparser read %d feeds of %d", len(results), len(feeds))
+	}
+	return results
+}
+
+var feedparserVersion = map[string]string{"rss": "rss20", "atom": "atom10", "json": "json11"}
+
+// TestFeedsParseWithFeedparser requires feedparser to read every format of
+// every listing with no bozo flag, and to find the attribution in it.
+func TestFeedsParseWithFeedparser(t *testing.T) {
+	ts := newTestSite(t, fixture())
+	var exts []string
+	var bodies [][]byte
+	for _, l := range feedListings {
+		for _, f := range feedFormats {
+			exts = append(exts, f.ext)
+			bodies = append(bodies, ts.get(t, l.base+"."+f.ext+l.query).Body.Bytes())
+		}
+	}
+	// The harness must see a broken feed as broken.
+	exts = append(exts, "rss", "json")
+	bodies = append(bodies, []byte(`<rss version="2.0"><channel><title>x</title><item><title>a & b</title></item></channel></rss>`),
+		[]byte(`{"version":"https://jsonfeed.org/version/1.1","title":"x","items":[{"id":"1"}]}`))
+	results := runFeedparser(t, exts, bodies)
+	if broken := results[len(results)-2:]; !broken[0].Bozo || !broken[1].Bozo {
+		t.Fatalf("feedparser harness accepts broken feeds: %+v", broken)
 	}
 	i := 0
 	for _, l := range feedListings {
@@ -296,9 +325,8 @@ json.dump(out, sys.stdout)
 			if r.Bozo {
 				t.Errorf("%s: feedparser bozo: %s", name, r.Exception)
 			}
-			wantVersion := map[string]string{"rss": "rss20", "atom": "atom10", "json": "json11"}[f.ext]
-			if r.Version != wantVersion {
-				t.Errorf("%s: feedparser version %q, want %q", name, r.Version, wantVersion)
+			if r.Version != feedparserVersion[f.ext] {
+				t.Errorf("%s: feedparser version %q, want %q", name, r.Version, feedparserVersion[f.ext])
 			}
 			if len(r.Entries) != len(l.want) {
 				t.Errorf("%s: %d entries, want %d", name, len(r.Entries), len(l.want))
