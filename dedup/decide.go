@@ -1,0 +1,178 @@
+package dedup
+
+import (
+	"net/url"
+	"strings"
+	"unicode"
+
+	communique "github.com/communique-news/communique"
+)
+
+// Kind is what an incoming release is with respect to the stored ones.
+type Kind int
+
+const (
+	// New: no stored release has its URL or its text.
+	New Kind = iota
+	// Same: the release at its URL has the very same title and text.
+	Same
+	// Cosmetic: the release at its URL has the same normalised text and
+	// title (white space, typography, tracking parameters in links); not a
+	// revision.
+	Cosmetic
+	// Revision: the release at its URL has another text (or headline).
+	Revision
+	// Copy: another stored release has the same or nearly the same text,
+	// or the incoming URL is a known copy of it.
+	Copy
+)
+
+func (k Kind) String() string {
+	switch k {
+	case New:
+		return "new"
+	case Same:
+		return "same"
+	case Cosmetic:
+		return "cosmetic"
+	case Revision:
+		return "revision"
+	case Copy:
+		return "copy"
+	}
+	return "unknown"
+}
+
+// Verdict is Decide's answer.
+type Verdict struct {
+	Kind Kind
+	// Release is the stored release the incoming one is the same as, a
+	// revision of, or a copy of; nil for New.
+	Release *communique.Release
+	// Repoint is set on a Copy when the incoming release is the
+	// originator's own page and the stored one is a republisher's copy:
+	// the stored release must take the incoming URL and text, and its old
+	// URL becomes a copy.
+	Repoint bool
+	// Resemblance is the text comparison that made a near-duplicate Copy.
+	Resemblance Resemblance
+}
+
+// Decide classifies in (with ContentHash and Fingerprint set) against what
+// the store found: byURL, the release at in.URL or having a copy there;
+// byHash, the release with in's ContentHash; similar, the releases sharing a
+// fingerprint block, nearest first. Any of them may be nil or empty.
+// Near-duplicates are confirmed on the text (Resemble), so a fingerprint
+// collision never makes a copy.
+func Decide(in *communique.Release, byURL, byHash *communique.Release, similar []*communique.Release) Verdict {
+	return DecideWith(in, byURL, byHash, similar, nil)
+}
+
+// DecideWith is Decide with the boilerplate of in's source, which is left
+// out when texts are compared. bp may be nil.
+func DecideWith(in *communique.Release, byURL, byHash *communique.Release, similar []*communique.Release, bp *Boilerplate) Verdict {
+	hash := in.ContentHash
+	if hash == "" {
+		hash = ContentHash(in.Text)
+	}
+	if byURL != nil {
+		if !sameURL(byURL.URL, in.URL) {
+			// in.URL is a known copy of byURL, or in is the original
+			// named by a copy that byURL was stored from.
+			return Verdict{Kind: Copy, Release: byURL, Repoint: repoint(in, byURL)}
+		}
+		storedHash := byURL.ContentHash
+		if storedHash == "" {
+			storedHash = ContentHash(byURL.Text)
+		}
+		switch {
+		case storedHash != hash || NormalizeText(byURL.Title) != NormalizeText(in.Title):
+			return Verdict{Kind: Revision, Release: byURL}
+		case byURL.Text == in.Text && byURL.Title == in.Title:
+			return Verdict{Kind: Same, Release: byURL}
+		}
+		return Verdict{Kind: Cosmetic, Release: byURL}
+	}
+	if byHash != nil && strings.TrimSpace(in.Text) != "" {
+		return Verdict{Kind: Copy, Release: byHash, Repoint: repoint(in, byHash)}
+	}
+	for _, c := range similar {
+		if c == nil {
+			continue
+		}
+		if r := Resemble(in.Text, c.Text, bp); r.Duplicate() {
+			return Verdict{Kind: Copy, Release: c, Repoint: repoint(in, c), Resemblance: r}
+		}
+	}
+	return Verdict{Kind: New}
+}
+
+func sameURL(a, b string) bool { return communique.CanonicalURL(a) == communique.CanonicalURL(b) }
+
+// repoint reports whether in, a copy of stored, should become the release:
+// in is on its originating organisation's own site and stored is not.
+func repoint(in, stored *communique.Release) bool {
+	if sameURL(in.URL, stored.URL) || host(in.URL) == host(stored.URL) {
+		return false
+	}
+	return AtOrigin(in) && !AtOrigin(stored)
+}
+
+// AtOrigin reports whether r's URL is on its organisation's own site: the
+// host names the organisation (nato.int for "NATO", rba.gov.au for "Reserve
+// Bank of Australia", federalreserve.gov for "Federal Reserve") or the page's
+// site name is the organisation's name.
+func AtOrigin(r *communique.Release) bool {
+	org := strings.TrimSpace(r.Organization)
+	if org == "" {
+		return false
+	}
+	if r.SiteName != "" && NormalizeText(r.SiteName) == NormalizeText(org) {
+		return true
+	}
+	h := host(r.URL)
+	if h == "" {
+		return false
+	}
+	labels := strings.FieldsFunc(h, func(r rune) bool { return r == '.' || r == '-' })
+	squashed := strings.Join(labels, "")
+	words := Words(org)
+	if len(words) == 1 {
+		for _, l := range labels {
+			if l == words[0] {
+				return true
+			}
+		}
+		return len(words[0]) >= 5 && strings.Contains(squashed, words[0])
+	}
+	// Initials of the significant words, and the words run together.
+	var initials, joined strings.Builder
+	for _, f := range strings.Fields(org) {
+		rs := []rune(f)
+		if len(rs) > 0 && unicode.IsUpper(rs[0]) {
+			initials.WriteRune(unicode.ToLower(rs[0]))
+		}
+	}
+	for _, w := range words {
+		switch w {
+		case "of", "the", "and", "for", "de", "la", "du", "des", "et":
+			continue
+		}
+		joined.WriteString(w)
+	}
+	for _, l := range labels {
+		if l == initials.String() && len(l) >= 2 {
+			return true
+		}
+	}
+	return joined.Len() >= 5 && strings.Contains(squashed, joined.String())
+}
+
+// host is the lower-cased host of u without "www.", or "".
+func host(u string) string {
+	p, err := url.Parse(strings.TrimSpace(u))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimPrefix(strings.ToLower(p.Hostname()), "www.")
+}
