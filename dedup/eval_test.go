@@ -19,7 +19,7 @@ type evalResult struct {
 	// did not propose (the rest were rejected on the text).
 	noCandidate int
 	missed      map[string]int // false negatives by transformation kind
-	wrong      []string
+	wrong       []string
 }
 
 func (r evalResult) precision() float64 {
