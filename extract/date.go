@@ -41,9 +41,24 @@ func chooseDates(doc *html.Node, f *facts, ld ldFacts, pageURL string, a *commun
 			}
 		}
 	}
+	// The date the page shows its readers, in its first <time> element,
+	// overrides the metadata when they are days apart: metadata is often
+	// a template's or a first draft's date. Pages with many <time>
+	// elements (comments, lists of posts) are left out, as are "updated"
+	// times.
+	if len(f.times) > 0 && len(f.times) <= 3 {
+		t := f.times[0]
+		if !t.modified && !rxUpdated.MatchString(t.text) {
+			if v := parseDate(firstOf(t.datetime, t.text)); !v.IsZero() {
+				if d := v.Sub(published); published.IsZero() || d > 36*time.Hour || d < -36*time.Hour {
+					published = v
+				}
+			}
+		}
+	}
 	if published.IsZero() {
 		for _, t := range f.times {
-			if t.pubdate {
+			if t.pubdate && !t.modified {
 				if published = parseDate(firstOf(t.datetime, t.text)); !published.IsZero() {
 					break
 				}
@@ -52,12 +67,15 @@ func chooseDates(doc *html.Node, f *facts, ld ldFacts, pageURL string, a *commun
 	}
 	if published.IsZero() {
 		for _, t := range f.times {
-			if !t.modified && t.datetime != "" {
+			if !t.modified && t.datetime != "" && !rxUpdated.MatchString(t.text) {
 				if published = parseDate(t.datetime); !published.IsZero() {
 					break
 				}
 			}
 		}
+	}
+	if published.IsZero() {
+		published = dateNearHeadline(f)
 	}
 	if published.IsZero() {
 		res, err := htmldate.FromDocument(doc, htmldate.Options{
@@ -99,6 +117,9 @@ var dateLayouts = []string{
 }
 
 var (
+	rxTextDate = regexp.MustCompile(`(?i)(?:^|[^\w])((?:\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?\s+\d{4})|(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})|(?:\d{4}-\d{2}-\d{2}))(?:[^\w]|$)`)
+	rxOrdinal  = regexp.MustCompile(`(?i)(\d)(?:st|nd|rd|th)\b`)
+	rxUpdated  = regexp.MustCompile(`(?i)^\W*(?:last )?(?:updated|modified|revised|edited)`)
 	rxMonthDot = regexp.MustCompile(`(?i)\b(jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.`)
 	minDate    = time.Date(1995, 1, 1, 0, 0, 0, 0, time.UTC)
 )
@@ -133,4 +154,89 @@ func parseDate(s string) time.Time {
 		return time.Time{}
 	}
 	return t
+}
+
+// dateNearHeadline is a date written just under (or above) the headline,
+// as "08 Sep. 2025" or "December 16, 2025", unless it is marked as an
+// update.
+func dateNearHeadline(f *facts) time.Time {
+	if f.h1node == nil {
+		return time.Time{}
+	}
+	near := textAround(f.h1node, 160, 400)
+	for _, m := range rxTextDate.FindAllStringSubmatchIndex(near, 4) {
+		before := near[max(0, m[2]-24):m[2]]
+		if rxUpdatedBefore.MatchString(before) {
+			continue
+		}
+		s := rxOrdinal.ReplaceAllString(near[m[2]:m[3]], "$1")
+		s = strings.Replace(s, " of ", " ", 1)
+		if t := parseDate(s); !t.IsZero() {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+var rxUpdatedBefore = regexp.MustCompile(`(?i)(?:updated|modified|revised|edited)(?: on)?:?\s*$`)
+
+// textAround is up to before bytes of text that precede n in document
+// order and up to after bytes that follow its start.
+func textAround(n *html.Node, before, after int) string {
+	// Following text: n's own and its following nodes'.
+	var b strings.Builder
+	var walk func(*html.Node) bool
+	walk = func(x *html.Node) bool {
+		for c := x.FirstChild; c != nil; c = c.NextSibling {
+			if b.Len() >= after {
+				return true
+			}
+			switch c.Type {
+			case html.TextNode:
+				b.WriteString(c.Data)
+				b.WriteByte(' ')
+			case html.ElementNode:
+				if c.Data == "script" || c.Data == "style" || c.Data == "noscript" {
+					continue
+				}
+				if walk(c) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	var prev strings.Builder
+	// Preceding text: the previous siblings of n and of its ancestors.
+	for x := n; x != nil && prev.Len() < before; x = x.Parent {
+		for p := x.PrevSibling; p != nil && prev.Len() < before; p = p.PrevSibling {
+			if p.Type == html.TextNode {
+				prev.WriteString(p.Data)
+			} else if p.Type == html.ElementNode && p.Data != "script" && p.Data != "style" {
+				prev.WriteString(textOfNode(p))
+			}
+			prev.WriteByte(' ')
+		}
+	}
+	walk(n)
+	for x := n; x != nil && b.Len() < after; x = x.Parent {
+		for s := x.NextSibling; s != nil && b.Len() < after; s = s.NextSibling {
+			if s.Type == html.TextNode {
+				b.WriteString(s.Data)
+				b.WriteByte(' ')
+			} else if s.Type == html.ElementNode && s.Data != "script" && s.Data != "style" {
+				walk(s)
+			}
+		}
+	}
+	// Following text first: the date under the headline is the likelier.
+	return clean(b.String()) + " | " + clean(prev.String())
+}
+
+func textOfNode(n *html.Node) string {
+	s := textOf(n)
+	if len(s) > 400 {
+		s = s[len(s)-400:]
+	}
+	return s
 }

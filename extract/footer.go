@@ -76,111 +76,94 @@ func removeFooter(doc *html.Node, f *facts, host string, base *nurl.URL, pattern
 	if f.body == nil || len(patterns) == 0 {
 		return
 	}
-	// One pass over the text nodes: the body's text with each node's
-	// offset, so that a match can be traced to its node.
-	var nodes []*html.Node
-	var offs []int
-	var b strings.Builder
+	var active []*FooterPattern
+	for i := range patterns {
+		if patterns[i].Start != nil && hostIn(host, patterns[i].Hosts) {
+			active = append(active, &patterns[i])
+		}
+	}
+	if len(active) == 0 {
+		return
+	}
+	// A footer begins a block, so each block's opening words are tested
+	// against the anchored patterns (cheap: a few hundred bytes a block),
+	// innermost blocks first.
+	var found *html.Node
+	var pat *FooterPattern
 	var walk func(*html.Node)
 	walk = func(n *html.Node) {
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			switch c.Type {
-			case html.TextNode:
-				nodes = append(nodes, c)
-				offs = append(offs, b.Len())
-				b.WriteString(c.Data)
-			case html.ElementNode:
-				if c.DataAtom == atom.Script || c.DataAtom == atom.Style || c.DataAtom == atom.Noscript || c.DataAtom == atom.Template {
-					continue
+		for c := n.FirstChild; c != nil && found == nil; c = c.NextSibling {
+			if c.Type != html.ElementNode {
+				continue
+			}
+			switch c.DataAtom {
+			case atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Svg, atom.Nav, atom.Form:
+				continue
+			}
+			walk(c)
+			if found != nil || !footerBlocks[c.DataAtom] {
+				continue
+			}
+			head := textPrefix(c, 300)
+			for _, p := range active {
+				if p.Start.MatchString(head) {
+					found, pat = c, p
+					return
 				}
-				b.WriteByte(' ')
-				walk(c)
 			}
 		}
 	}
 	walk(f.body)
-	text := b.String()
-
-	for i := range patterns {
-		p := &patterns[i]
-		if p.Start == nil || !hostIn(host, p.Hosts) {
-			continue
-		}
-		unanchored := unanchor(p.Start)
-		for _, loc := range unanchored.FindAllStringIndex(text, 8) {
-			k := nodeAt(offs, loc[0])
-			if k < 0 {
-				continue
-			}
-			block := blockOf(nodes[k])
-			if block == nil {
-				continue
-			}
-			bt := clean(textOf(block))
-			m := p.Start.FindStringSubmatchIndex(bt)
-			if m == nil {
-				continue
-			}
-			a.Footer = bt
-			if gi := p.Start.SubexpIndex("org"); gi > 0 && m[2*gi] >= 0 {
-				a.Originator = clean(bt[m[2*gi]:m[2*gi+1]])
-			}
-			if a.Originator == "" && p.Originator != "" {
-				a.Originator = selectText(doc, p.Originator)
-			}
-			a.OriginalURL = footerLink(block, p.Link, base, host)
-			if block.Parent != nil {
-				block.Parent.RemoveChild(block)
-			}
-			return
-		}
+	if found == nil {
+		return
+	}
+	bt := clean(textOf(found))
+	m := pat.Start.FindStringSubmatchIndex(bt)
+	if m == nil {
+		return
+	}
+	a.Footer = bt
+	if gi := pat.Start.SubexpIndex("org"); gi > 0 && m[2*gi] >= 0 {
+		a.Originator = clean(bt[m[2*gi]:m[2*gi+1]])
+	}
+	if a.Originator == "" && pat.Originator != "" {
+		a.Originator = selectText(doc, pat.Originator)
+	}
+	a.OriginalURL = footerLink(found, pat.Link, base, host)
+	if found.Parent != nil {
+		found.Parent.RemoveChild(found)
 	}
 }
 
-// unanchor drops a leading ^ (after flags) so that the pattern can be
-// searched for in the whole text.
-func unanchor(re *regexp.Regexp) *regexp.Regexp {
-	s := re.String()
-	flags := ""
-	if strings.HasPrefix(s, "(?") {
-		if i := strings.IndexByte(s, ')'); i > 0 && !strings.ContainsAny(s[2:i], ":P<") {
-			flags, s = s[:i+1], s[i+1:]
+// textPrefix is the first n bytes (about) of n's text, white space
+// collapsed.
+func textPrefix(n *html.Node, max int) string {
+	var b strings.Builder
+	var walk func(*html.Node) bool
+	walk = func(x *html.Node) bool {
+		for c := x.FirstChild; c != nil; c = c.NextSibling {
+			switch c.Type {
+			case html.TextNode:
+				b.WriteString(c.Data)
+				if b.Len() >= max {
+					return true
+				}
+			case html.ElementNode:
+				if c.DataAtom == atom.Script || c.DataAtom == atom.Style {
+					continue
+				}
+				if c.DataAtom == atom.Br || blockAtoms[c.DataAtom] {
+					b.WriteByte(' ')
+				}
+				if walk(c) {
+					return true
+				}
+			}
 		}
+		return false
 	}
-	if !strings.HasPrefix(s, "^") {
-		return re
-	}
-	if u, err := regexp.Compile(flags + s[1:]); err == nil {
-		return u
-	}
-	return re
-}
-
-func nodeAt(offs []int, off int) int {
-	lo, hi := 0, len(offs)-1
-	ans := -1
-	for lo <= hi {
-		mid := (lo + hi) / 2
-		if offs[mid] <= off {
-			ans = mid
-			lo = mid + 1
-		} else {
-			hi = mid - 1
-		}
-	}
-	return ans
-}
-
-func blockOf(n *html.Node) *html.Node {
-	for p := n.Parent; p != nil; p = p.Parent {
-		if p.Type == html.ElementNode && footerBlocks[p.DataAtom] {
-			return p
-		}
-		if p.DataAtom == atom.Body {
-			return nil
-		}
-	}
-	return nil
+	walk(n)
+	return clean(b.String())
 }
 
 func hostIn(host string, hosts []string) bool {

@@ -17,6 +17,11 @@ import (
 // normalises it to NFC and parses it.
 func parse(body []byte) (*html.Node, error) {
 	enc, name, _ := charset.DetermineEncoding(body, "text/html")
+	if name != "utf-8" && utf8.Valid(body) && hasMultibyte(body) {
+		// Valid UTF-8 with multi-byte sequences is UTF-8 whatever the page
+		// declares: text in a legacy encoding is almost never valid UTF-8.
+		name = "utf-8"
+	}
 	if name != "utf-8" || !utf8.Valid(body) {
 		if name == "utf-8" {
 			body = bytes.ToValidUTF8(body, []byte("\uFFFD"))
@@ -38,6 +43,7 @@ type facts struct {
 	meta      map[string]string // first content of each meta property/name/itemprop, keys lower-case
 	canonical string
 	h1        []string // text of the h1 elements, in order
+	h1node    *html.Node
 	jsonLD    []string // raw JSON-LD scripts
 	times     []timeElem
 	body      *html.Node
@@ -104,6 +110,9 @@ func collect(doc *html.Node) *facts {
 			case atom.H1:
 				if t := clean(textOf(c)); t != "" && len(f.h1) < 8 {
 					f.h1 = append(f.h1, t)
+					if f.h1node == nil {
+						f.h1node = c
+					}
 				}
 			case atom.Time:
 				if len(f.times) < 32 {
@@ -182,4 +191,13 @@ func clean(s string) string {
 		return s
 	}
 	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\u00a0", " ")), " ")
+}
+
+func hasMultibyte(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return true
+		}
+	}
+	return false
 }

@@ -27,23 +27,52 @@ func chooseTitle(f *facts, ld ldFacts, rule *Rule, doc *xhtml.Node, host string)
 	dt := f.docTitle
 	site := clean(firstOf(f.meta["og:site_name"], ld.publisher, f.meta["application-name"]))
 
-	// An h1 that another statement repeats, whole or within its affixes.
-	for _, h := range f.h1 {
-		for _, t := range []string{og, hl, tw} {
-			if t != "" && strings.EqualFold(fold(h), fold(t)) {
-				return h
-			}
+	metas := []string{og, hl, tw, dt}
+	stripped := make([]string, 0, len(metas))
+	for _, t := range metas {
+		if t != "" {
+			stripped = append(stripped, stripAffixes(t, site, host))
 		}
 	}
+	// The visible headline: the page's h1, when one stands out. Pages
+	// with several h1 (logo, menu, widgets) keep the one that shares most
+	// words with the metadata titles.
+	var plausible []string
 	for _, h := range f.h1 {
-		if len([]rune(h)) < 8 {
-			continue
+		h = stripAffixes(html.UnescapeString(h), site, host)
+		if plausibleHeadline(h, site, host, stripped) {
+			plausible = append(plausible, h)
 		}
-		for _, t := range []string{og, hl, tw, dt} {
-			if t != "" && strings.EqualFold(fold(stripAffixes(t, site, host)), fold(h)) {
-				return h
+	}
+	pick := ""
+	switch {
+	case len(plausible) == 1:
+		pick = plausible[0]
+		if len(stripped) > 0 && overlap(pick, stripped) == 0 && len(f.h1) > 1 {
+			pick = "" // a lone heading that has nothing to do with the page's title
+		}
+	case len(plausible) > 1:
+		best := 0.0
+		for _, h := range plausible {
+			if o := overlap(h, stripped); o > best {
+				best, pick = o, h
 			}
 		}
+		if best < 0.5 {
+			pick = ""
+		}
+	}
+	if pick != "" {
+		if isShouting(pick) {
+			// An h1 in capitals is usually styled so; the metadata has
+			// the headline's own case.
+			for _, t := range stripped {
+				if strings.EqualFold(fold(t), fold(pick)) {
+					return t
+				}
+			}
+		}
+		return pick
 	}
 	for _, t := range []string{og, hl, tw, dt} {
 		if t != "" {
@@ -124,7 +153,7 @@ func stripAffixes(t, site, host string) string {
 		t = t[loc[1]:]
 	}
 	// "Site: Title" with the site's own name before a colon.
-	if i := strings.Index(t, ": "); i > 0 && siteLike(t[:i], site, host) && i+2 < len(t) {
+	if i := strings.Index(t, ": "); i > 0 && siteNamed(t[:i], site, host) && i+2 < len(t) {
 		t = t[i+2:]
 	}
 	return strings.TrimSpace(t)
@@ -174,4 +203,91 @@ func squash(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// genericHeadings are h1 texts that are no headline.
+var genericHeadings = map[string]bool{
+	"menu": true, "navigation": true, "search": true, "main menu": true, "post navigation": true,
+	"open menu close menu": true, "our blog": true, "blog": true, "news": true, "home": true,
+	"skip to content": true, "related posts": true, "comments": true, "share": true,
+}
+
+func plausibleHeadline(h, site, host string, titles []string) bool {
+	n := len([]rune(h))
+	if n < 3 || n > 300 || genericHeadings[strings.ToLower(h)] {
+		return false
+	}
+	if siteNamed(h, site, host) {
+		return false
+	}
+	// A heading that looks like the site's name is the headline only if
+	// the page's titles say so too.
+	return !siteLike(h, site, host) || overlap(h, titles) >= 0.5
+}
+
+// overlap is the largest share of h's words found in one of the titles.
+func overlap(h string, titles []string) float64 {
+	hw := strings.Fields(strings.ToLower(fold(h)))
+	if len(hw) == 0 {
+		return 0
+	}
+	best := 0.0
+	for _, t := range titles {
+		tw := map[string]bool{}
+		for _, w := range strings.Fields(strings.ToLower(fold(t))) {
+			tw[w] = true
+		}
+		n := 0
+		for _, w := range hw {
+			if tw[w] {
+				n++
+			}
+		}
+		if o := float64(n) / float64(len(hw)); o > best {
+			best = o
+		}
+	}
+	return best
+}
+
+// isShouting reports whether s has letters and none in lower case.
+func isShouting(s string) bool {
+	letters := 0
+	for _, r := range s {
+		if unicode.IsLower(r) {
+			return false
+		}
+		if unicode.IsLetter(r) {
+			letters++
+		}
+	}
+	return letters > 3
+}
+
+// siteNamed reports whether s is exactly the site's name or its host name.
+func siteNamed(s, site, host string) bool {
+	q := squash(s)
+	if q == "" {
+		return false
+	}
+	if site != "" && q == squash(site) {
+		return true
+	}
+	h := strings.TrimPrefix(strings.ToLower(host), "www.")
+	if h == "" {
+		return false
+	}
+	if q == squash(h) {
+		return true
+	}
+	labels := strings.Split(h, ".")
+	if len(labels) > 1 {
+		labels = labels[:len(labels)-1]
+	}
+	for _, l := range labels {
+		if len(l) >= 3 && q == squash(l) {
+			return true
+		}
+	}
+	return false
 }
