@@ -165,6 +165,8 @@ func findDatesIn(text string) []communique.DateMention {
 		mon := months[strings.TrimSuffix(strings.ToLower(text[m[8]:m[9]]), ".")]
 		d, ok := validDate(atoi(text[m[10]:m[11]]), mon, atoi(text[m[6]:m[7]]))
 		if !ok {
+			// "31 February 2025" is no date, and no month either.
+			hits = append(hits, hit{start: start, end: end})
 			continue
 		}
 		// The closing parenthesis belongs to the date only with its
@@ -226,6 +228,9 @@ func findDatesIn(text string) []communique.DateMention {
 	out := []communique.DateMention{}
 	seen := map[string]bool{}
 	for _, h := range hits {
+		if h.m.Date == "" && h.m.Year == 0 {
+			continue
+		}
 		key := h.m.Date
 		if key == "" {
 			key = strconv.Itoa(h.m.Year)

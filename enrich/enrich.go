@@ -130,6 +130,7 @@ type analysis struct {
 	people     []*person
 	nameTok    map[string]bool // tokens of people's names
 	headlines  []bool          // per token: on a title-case line
+	absorbed   []span          // country and demonym spans inside organisation names
 }
 
 func (a *analysis) tokKey(i int) string {
@@ -151,6 +152,11 @@ func (a *analysis) setSpan(s span) int {
 	for k := s.i; k < s.j; k++ {
 		if o := a.at[k]; o >= 0 {
 			old := a.spans[o]
+			// A country named inside an organisation's name is still
+			// named: "Embassy of the Bolivarian Republic of Venezuela".
+			if (old.kind == kCountry || old.kind == kDemonym) && s.kind == kOrg {
+				a.absorbed = append(a.absorbed, old)
+			}
 			for m := old.i; m < old.j; m++ {
 				a.at[m] = -1
 			}
@@ -318,7 +324,7 @@ func (a *analysis) acronymOK(acr string, i, j int) bool {
 		}
 	}
 	up := []rune(strings.ToUpper(acr))
-	if len(initials) == 0 || initials[0] != up[0] {
+	if len(initials) == 0 || !strings.ContainsRune(string(up), initials[0]) {
 		return false
 	}
 	hit := 0
@@ -399,14 +405,15 @@ func (a *analysis) defineAcronyms() {
 		}
 		country := ""
 		if s := a.spanOf(i); s != nil && (s.kind == kDemonym || s.kind == kCountry) && s.j < k {
-			country = a.g.countries[s.ref].code
-			if s.kind == kCountry && !a.toks[s.j].poss {
-				country = "" // "NATO Mission Iraq": Iraq is part of the name
-			} else {
-				i = s.j
-				if a.toks[i].poss {
-					i++
-				}
+			// "Venezuelan Institute for Culture and Cooperation
+			// (IVCC)" keeps its demonym; "Iraq's Counter-Terrorism
+			// Service (CTS)" is Iraq's; "NATO Mission Iraq" is a name.
+			switch {
+			case s.kind == kDemonym:
+				country = a.g.countries[s.ref].code
+			case a.toks[s.j].poss:
+				country = a.g.countries[s.ref].code
+				i = s.j + 1
 			}
 		}
 		name := a.text[a.toks[i].start:a.toks[k-1].end]
@@ -494,6 +501,9 @@ func (a *analysis) headNounOrgs() {
 // orgRun makes organisations of the capitalised run [start, end): one per
 // part between "and"s that has a head noun.
 func (a *analysis) orgRun(start, end int) {
+	if s := a.spanOf(start); s != nil && s.kind == kOrg && s.i <= start && s.j >= end {
+		return
+	}
 	segs := [][2]int{}
 	s0 := start
 	for k := start; k < end; k++ {
@@ -507,7 +517,16 @@ func (a *analysis) orgRun(start, end int) {
 			}
 			// "Ministry of Foreign Affairs and Trade" stays whole; two
 			// named bodies split.
-			if right || a.spanOf(k-1) != nil && a.spanOf(k-1).kind == kOrg || !left {
+			rs := a.spanOf(k + 1)
+			if rs == nil && a.tokKey(k+1) == "the" {
+				rs = a.spanOf(k + 2)
+			}
+			if rs != nil && rs.i < k {
+				rs = nil // the span runs across "and": one name
+			}
+			ls := a.spanOf(k - 1)
+			if right || ls != nil && ls.kind == kOrg && ls.j == k || !left ||
+				rs != nil && (rs.kind == kOrg || rs.kind == kCountry || rs.kind == kDemonym) {
 				segs = append(segs, [2]int{s0, k})
 				s0 = k + 1
 				continue
@@ -549,6 +568,14 @@ func (a *analysis) orgSegment(start, end int) {
 			break
 		}
 	}
+	// "European Commission President Ursula": a title after the head
+	// noun ends the organisation.
+	for k := head + 1; k < end; k++ {
+		if s := a.spanOf(k); s != nil && s.kind == kTitle && a.nameWord(s.j) {
+			end = k
+			break
+		}
+	}
 	for end > head+1 && (connectors[a.toks[end-1].key] || a.toks[end-1].s == ",") {
 		end--
 	}
@@ -583,6 +610,12 @@ func (a *analysis) orgSegment(start, end int) {
 			continue
 		}
 		break
+	}
+	// "Germany's Federal Foreign Office".
+	if country == "" && start >= 2 && a.toks[start-1].poss {
+		if s := a.spanOf(start - 2); s != nil && s.kind == kCountry {
+			country = a.g.countries[s.ref].code
+		}
 	}
 	if end-start < 2 {
 		return
@@ -701,6 +734,14 @@ func (a *analysis) places() ([]communique.Place, []string, []string) {
 	}
 	for _, r := range a.extraReg {
 		addRegion(r)
+	}
+	for _, s := range a.absorbed {
+		c := a.g.countries[s.ref]
+		if c.code == "GE" && usState {
+			addCountry("US", false)
+			continue
+		}
+		addCountry(c.code, true)
 	}
 	return out, sortedKeys(codes), sortedKeys(regions)
 }

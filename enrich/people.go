@@ -115,14 +115,16 @@ func (a *analysis) parseName(i int) int {
 			last = j
 			continue
 		}
-		if t.word && particles[t.key] && j > i && a.nameWord(j+1) && !a.toks[j].cap {
-			j++
-			continue
-		}
-		if t.word && particles[t.key] && j == i && a.nameWord(j+1) {
-			// "von der Leyen" after a title.
-			j++
-			continue
+		if t.word && particles[strings.ToLower(t.key)] {
+			// "von der Leyen", "Ursula von der Leyen", "bin Salman".
+			m := j
+			for m < len(a.toks) && m-j < 3 && a.toks[m].word && particles[strings.ToLower(a.toks[m].key)] {
+				m++
+			}
+			if (j == i || !a.toks[j].cap) && a.nameWord(m) {
+				j = m
+				continue
+			}
 		}
 		break
 	}
@@ -137,9 +139,20 @@ func (a *analysis) parseNameBack(j int) int {
 			i--
 			continue
 		}
-		if a.toks[i-1].word && particles[a.toks[i-1].key] && i < j && a.nameWord(i-2) {
-			i--
-			continue
+		if a.toks[i-1].word && particles[strings.ToLower(a.toks[i-1].key)] && i < j {
+			// Particles back to a name word or a capitalised particle
+			// opening the name ("Von der Leyen said").
+			m := i - 1
+			for m > 0 && particles[strings.ToLower(a.toks[m-1].key)] && a.toks[m-1].word {
+				m--
+			}
+			if a.nameWord(m - 1) {
+				i = m
+				continue
+			}
+			if a.toks[m].cap {
+				i = m
+			}
 		}
 		break
 	}
