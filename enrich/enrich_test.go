@@ -186,11 +186,11 @@ func TestDates(t *testing.T) {
 
 func TestLanguage(t *testing.T) {
 	tests := map[string]string{
-		"The Secretary General welcomed the Prime Minister to NATO Headquarters on Monday, and they discussed security.": "en",
-		"Le secrétaire général a accueilli le Premier ministre au siège de l'OTAN lundi, et ils ont discuté de sécurité.": "fr",
+		"The Secretary General welcomed the Prime Minister to NATO Headquarters on Monday, and they discussed security.":         "en",
+		"Le secrétaire général a accueilli le Premier ministre au siège de l'OTAN lundi, et ils ont discuté de sécurité.":        "fr",
 		"Der Generalsekretär begrüßte den Ministerpräsidenten am Montag im NATO-Hauptquartier und sie sprachen über Sicherheit.": "de",
-		"El secretario general recibió al primer ministro en la sede de la OTAN el lunes y hablaron de la seguridad regional.": "es",
-		"": "",
+		"El secretario general recibió al primer ministro en la sede de la OTAN el lunes y hablaron de la seguridad regional.":   "es",
+		"":   "",
 		"ok": "",
 	}
 	for text, want := range tests {

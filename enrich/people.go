@@ -517,7 +517,7 @@ func (a *analysis) appositions() {
 			}
 		case "of":
 			st := a.nameBefore(k)
-			if st == k || !a.toks[k+1].cap && a.tokKey(k+1) != "the" {
+			if st == k || k+1 >= len(a.toks) || !a.toks[k+1].cap && a.tokKey(k+1) != "the" {
 				continue
 			}
 			// Not "Ministry of", "Bank of": names only.
