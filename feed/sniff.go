@@ -46,7 +46,7 @@ func Sniff(body []byte, contentType string) Format {
 			return FormatUnknown
 		}
 		head, _ := io.ReadAll(io.LimitReader(zr, sniffBytes))
-		return Sniff(head, "")
+		return Sniff(head, contentType)
 	}
 	head := body
 	if len(head) > sniffBytes {
