@@ -5,8 +5,8 @@ import (
 	"compress/gzip"
 	"io"
 	"os"
-	"strings"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
