@@ -247,6 +247,10 @@ func findDatesIn(text string) []communique.DateMention {
 // loneYear reports whether the four digits at [s, e) read as a year: not part
 // of a larger number, an amount, a code or a measure.
 func loneYear(text string, s, e int) bool {
+	// "2000-2004": the second year of a range.
+	if s >= 5 && text[s-1] == '-' && isDigits(text[s-5:s-1]) && (s == 5 || text[s-6] < '0' || text[s-6] > '9') {
+		s = 0
+	}
 	if s > 0 {
 		switch text[s-1] {
 		case '$', '#', '.', ',', '/', '-', '+', ':':
@@ -281,4 +285,13 @@ func loneYear(text string, s, e int) bool {
 		}
 	}
 	return true
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }

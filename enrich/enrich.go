@@ -821,10 +821,10 @@ func (a *analysis) languageName(s span) bool {
 // governmentVerbs after "Washington" (or another capital) mean the
 // government, not the city: "Washington said", "Washington has".
 var governmentVerbs = map[string]bool{
-	"said": true, "says": true, "has": true, "have": true, "will": true, "would": true, "wants": true,
-	"insists": true, "announced": true, "believes": true, "warned": true, "demanded": true, "urged": true,
-	"'s": true, "is": true, "was": true, "and": false,
-}
+	"said": true, "says": true, "wants": true, "insists": true, "insisted": true, "announced": true,
+	"believes": true, "warned": true, "demanded": true, "urged": true, "accused": true, "rejected": true,
+	"denied": true, "objected": true, "condemned": true, "welcomed": true, "responded": true, "retaliated": true,
+	"imposed": true, "sanctioned": true, "vetoed": true, "threatened": true}
 
 // city decides whether a city span is a city: it must stand alone (not part
 // of a longer capitalised name such as "Washington Post" or "Paris
@@ -838,7 +838,7 @@ func (a *analysis) city(s span, mentioned map[string]bool) (name, cc string, ok 
 		if p.word && p.cap && !p.sent && !p.nl {
 			return "", "", false
 		}
-		if p.word && p.cap && p.sent {
+		if p.word && p.cap && p.sent && !stopCaps[p.key] {
 			return "", "", false
 		}
 	}

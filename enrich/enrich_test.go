@@ -121,13 +121,15 @@ func TestPlaces(t *testing.T) {
 			[]communique.Place{{Name: "Atlanta", Kind: communique.PlaceCity, Country: "US"}}, nil, []string{"Georgia"}},
 		{"Washington the city", "At the NATO Summit in Washington in 2024, Allies agreed a plan.", []string{"US"},
 			[]communique.Place{{Name: "Washington", Kind: communique.PlaceCity, Country: "US"}}, nil, nil},
-		{"Washington the government", "Washington said it would not attend; Moscow has objected.", []string{"RU", "US"}, nil, nil, []string{"Washington", "Moscow"}},
+		{"Washington the government", "Washington said it would not attend; Moscow objected.", []string{"RU", "US"}, nil, nil, []string{"Washington", "Moscow"}},
 		{"Washington in a longer name", "She studied at George Washington University and reads the Washington Post.", []string{}, nil, nil, []string{"Washington"}},
 		{"company named after a city", "Paris Baguette opened 80 outlets; there are seven in Paris.", []string{"FR"},
 			[]communique.Place{{Name: "Paris", Kind: communique.PlaceCity, Country: "FR"}}, nil, nil},
 		{"groupings", "Engagement in the Middle East, North Africa and the Sahel and the Western Balkans grew.", []string{},
 			nil, []string{"Middle East", "North Africa", "Sahel", "Western Balkans"}, nil},
 		{"language, not country", "Learning Spanish opens doors; classes are taught in Spanish.", []string{}, nil, nil, []string{"Spain"}},
+		{"a capital doing things is a city", "The South Korean capital Seoul is creating wind path forests.", []string{"KR"},
+			[]communique.Place{{Name: "Seoul", Kind: communique.PlaceCity, Country: "KR"}}, nil, nil},
 		{"common words are not cities", "Most people agree. Reading is central to Mission success.", []string{}, nil, nil, []string{"Most", "Reading", "Mission"}},
 	}
 	e := newEnricher(t)

@@ -187,6 +187,7 @@ var roleNouns = map[string]bool{
 	"correspondent": true, "reporter": true, "activist": true, "mother": true, "father": true, "veteran": true,
 	"worker": true, "official": true, "leader": true, "candidate": true, "deputy": true, "dean": true,
 	"principal": true, "superintendent": true, "inspector": true, "commander": true, "officials": true,
+	"vp": true, "cto": true, "cfo": true, "coo": true, "historian": true, "photographer": true, "writer": true,
 }
 
 // affilOf names what span s stands for as an affiliation.
@@ -386,6 +387,42 @@ func (a *analysis) findPeople() {
 			}
 		}
 		i = end - 1
+	}
+	// A role before a name: "mayor Anne Hidalgo", "ecologist Harini
+	// Nagendra", "Meta's Chief AI Scientist, Yann LeCun".
+	for i := 0; i < len(a.toks); i++ {
+		t := a.toks[i]
+		low := strings.ToLower(t.key)
+		if !t.word || !(roleNouns[low] || strings.HasSuffix(low, "ist") && len(low) > 6) || a.spanOf(i) != nil {
+			continue
+		}
+		k := i + 1
+		if a.tokKey(k) == "," && t.cap {
+			k++
+		}
+		j := a.nameAfter(k)
+		if j == k {
+			continue
+		}
+		ttl, affil := "", ""
+		if t.cap {
+			// The capitalised words before the role are the title.
+			st := i
+			for st > 0 && a.toks[st-1].word && a.toks[st-1].cap && a.spanOf(st-1) == nil && !a.toks[st-1].sent {
+				st--
+			}
+			ttl = a.text[a.toks[st].start:t.end]
+			if st >= 2 && a.toks[st-1].poss && a.toks[st-2].cap {
+				affil = a.toks[st-2].s
+				if s := a.spanOf(st - 2); s != nil {
+					affil = a.affilOf(s)
+				}
+			}
+		} else {
+			ttl = t.s
+		}
+		a.addPerson(k, j, ttl, "", affil)
+		i = j - 1
 	}
 	// Quoted people: "Jane Doe said", "said Jane Doe".
 	for i := 0; i < len(a.toks); i++ {
