@@ -2,6 +2,7 @@ package feed
 
 import (
 	"bytes"
+	"net/url"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -171,7 +172,9 @@ func plainText(s string) string {
 			case "script", "style":
 				skip++
 			}
-			b.WriteByte(' ')
+			if !inlineTags[string(name)] {
+				b.WriteByte(' ')
+			}
 		case html.EndTagToken:
 			name, _ := z.TagName()
 			switch string(name) {
@@ -180,9 +183,19 @@ func plainText(s string) string {
 					skip--
 				}
 			}
-			b.WriteByte(' ')
+			if !inlineTags[string(name)] {
+				b.WriteByte(' ')
+			}
 		}
 	}
+}
+
+// inlineTags are the elements that do not separate words.
+var inlineTags = map[string]bool{
+	"a": true, "abbr": true, "b": true, "bdi": true, "bdo": true, "cite": true, "code": true, "data": true,
+	"dfn": true, "em": true, "font": true, "i": true, "kbd": true, "mark": true, "q": true, "s": true,
+	"samp": true, "small": true, "span": true, "strong": true, "sub": true, "sup": true, "time": true,
+	"u": true, "var": true, "del": true, "ins": true, "strike": true, "tt": true, "big": true,
 }
 
 // collapseSpace trims s and replaces each run of white space (including
@@ -205,3 +218,75 @@ func hasMarkup(s string) bool {
 }
 
 var htmlTag = regexp.MustCompile(`(?i)<(/?(p|br|hr|div|span|a|img|ul|ol|li|dl|dt|dd|h[1-6]|table|thead|tbody|tr|td|th|caption|blockquote|q|cite|pre|code|strong|em|b|i|u|s|small|sup|sub|abbr|mark|del|ins|font|center|figure|figcaption|picture|source|video|audio|iframe|section|article|header|footer|main|nav|aside|time|script|style|noscript)\b[^>]*>|!--)`)
+
+// resolveHTMLLinks makes the href and src attributes of an HTML fragment
+// absolute against base, leaving everything else byte for byte. Fragments
+// without relative links are returned unchanged.
+func resolveHTMLLinks(fragment string, base *url.URL) string {
+	if base == nil || !hasRelativeLink(fragment) {
+		return fragment
+	}
+	var b strings.Builder
+	b.Grow(len(fragment) + 64)
+	z := html.NewTokenizer(strings.NewReader(fragment))
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			return b.String()
+		}
+		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
+			b.Write(z.Raw())
+			continue
+		}
+		tok := z.Token()
+		changed := false
+		for i, a := range tok.Attr {
+			if a.Namespace != "" || (a.Key != "href" && a.Key != "src") {
+				continue
+			}
+			v := strings.TrimSpace(a.Val)
+			if !isRelativeRef(v) {
+				continue
+			}
+			if abs := resolve(base, v); abs != "" {
+				tok.Attr[i].Val = abs
+				changed = true
+			}
+		}
+		if changed {
+			b.WriteString(tok.String())
+		} else {
+			b.Write(z.Raw())
+		}
+	}
+}
+
+var linkAttr = regexp.MustCompile(`(?i)\b(?:href|src)\s*=\s*["']?\s*([^"'\s>]*)`)
+
+func hasRelativeLink(fragment string) bool {
+	for _, m := range linkAttr.FindAllStringSubmatch(fragment, -1) {
+		if isRelativeRef(m[1]) {
+			return true
+		}
+	}
+	return false
+}
+
+// isRelativeRef reports whether a URL reference has no scheme and is not
+// only a fragment.
+func isRelativeRef(v string) bool {
+	if v == "" || v[0] == '#' {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c == ':':
+			return i == 0 // "scheme:" is absolute
+		case c == '/' || c == '?' || c == '#':
+			return true
+		case !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.'):
+			return true
+		}
+	}
+	return true
+}

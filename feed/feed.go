@@ -132,6 +132,15 @@ func Parse(body []byte, feedURL string, now time.Time) (*Feed, error) {
 		case hasMarkup(gi.Description):
 			it.ContentHTML = strings.TrimSpace(gi.Description)
 		}
+		if it.ContentHTML != "" {
+			// Links relative to the release's page (gofeed resolves only
+			// against an xml:base).
+			linkBase := base
+			if u := baseURL(it.URL); u != nil {
+				linkBase = u
+			}
+			it.ContentHTML = resolveHTMLLinks(it.ContentHTML, linkBase)
+		}
 		if it.Summary == "" && it.ContentHTML != "" {
 			it.Summary = truncateWords(plainText(it.ContentHTML), maxSummaryRunes)
 		}

@@ -384,3 +384,45 @@ func FuzzItemKey(f *testing.F) {
 		}
 	})
 }
+
+func TestParseRSSXMLBaseAndEntities(t *testing.T) {
+	body := `<?xml version="1.0"?>
+<rss version="2.0"><channel xml:base="https://cdn.example.com/base/"><title>Caf&eacute; &amp;amp; news&nbsp;today</title><link>https://www.example.com/</link>
+<item><title>Base-relative</title><link>releases/a.html</link><description>&lt;p&gt;See &lt;a href="annex.pdf"&gt;the annex&lt;/a&gt;, &lt;a href="https://other.org/x"&gt;this&lt;/a&gt; and &lt;img src="/img/a.png"&gt;.&lt;/p&gt;</description></item>
+</channel></rss>`
+	f, err := Parse([]byte(body), "https://www.example.com/rss.xml", retrieved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Title != "Café & news today" {
+		t.Errorf("title with HTML entities: %q", f.Title)
+	}
+	if len(f.Items) != 1 || f.Items[0].URL != "https://cdn.example.com/base/releases/a.html" {
+		t.Fatalf("items %+v", f.Items)
+	}
+	c := f.Items[0].ContentHTML
+	for _, want := range []string{`href="https://cdn.example.com/base/releases/annex.pdf"`, `href="https://other.org/x"`, `src="https://cdn.example.com/img/a.png"`} {
+		if !strings.Contains(c, want) {
+			t.Errorf("ContentHTML %q lacks %s", c, want)
+		}
+	}
+	if s := f.Items[0].Summary; s != "See the annex, this and ." {
+		t.Errorf("summary %q", s)
+	}
+}
+
+func TestResolveHTMLLinks(t *testing.T) {
+	base := baseURL("https://www.example.org/news/item.html")
+	for in, want := range map[string]string{
+		`<p>No links</p>`:                            `<p>No links</p>`,
+		`<a href="https://x.org/">abs</a>`:           `<a href="https://x.org/">abs</a>`,
+		`<a href="#top">top</a><a href='mailto:a@b'>`: `<a href="#top">top</a><a href='mailto:a@b'>`,
+		`<a href="../a.html" class="x">rel</a>`:       `<a href="https://www.example.org/a.html" class="x">rel</a>`,
+		`<img src="/i.png" alt="A &amp; B"/>`:         `<img src="https://www.example.org/i.png" alt="A &amp; B"/>`,
+		`<p>x &lt; y</p><a href=b.html>b</a>`:        `<p>x &lt; y</p><a href="https://www.example.org/news/b.html">b</a>`,
+	} {
+		if got := resolveHTMLLinks(in, base); got != want {
+			t.Errorf("resolveHTMLLinks(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
