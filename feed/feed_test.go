@@ -414,12 +414,12 @@ func TestParseRSSXMLBaseAndEntities(t *testing.T) {
 func TestResolveHTMLLinks(t *testing.T) {
 	base := baseURL("https://www.example.org/news/item.html")
 	for in, want := range map[string]string{
-		`<p>No links</p>`:                            `<p>No links</p>`,
-		`<a href="https://x.org/">abs</a>`:           `<a href="https://x.org/">abs</a>`,
+		`<p>No links</p>`:                             `<p>No links</p>`,
+		`<a href="https://x.org/">abs</a>`:            `<a href="https://x.org/">abs</a>`,
 		`<a href="#top">top</a><a href='mailto:a@b'>`: `<a href="#top">top</a><a href='mailto:a@b'>`,
 		`<a href="../a.html" class="x">rel</a>`:       `<a href="https://www.example.org/a.html" class="x">rel</a>`,
 		`<img src="/i.png" alt="A &amp; B"/>`:         `<img src="https://www.example.org/i.png" alt="A &amp; B"/>`,
-		`<p>x &lt; y</p><a href=b.html>b</a>`:        `<p>x &lt; y</p><a href="https://www.example.org/news/b.html">b</a>`,
+		`<p>x &lt; y</p><a href=b.html>b</a>`:         `<p>x &lt; y</p><a href="https://www.example.org/news/b.html">b</a>`,
 	} {
 		if got := resolveHTMLLinks(in, base); got != want {
 			t.Errorf("resolveHTMLLinks(%q) = %q, want %q", in, got, want)
