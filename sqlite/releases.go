@@ -1,0 +1,540 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"math/bits"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/communique-news/communique"
+)
+
+const releaseColumns = `r.id, coalesce(r.source_id, 0), r.url, r.organization, r.country, r.title, r.author, r.language, r.image,
+	r.site_name, r.published, r.date_estimated, r.modified, r.retrieved, r.updated, t.lede, t.html, t.body, r.word_count,
+	r.licence, r.fallback, r.content_hash, r.fingerprint, r.story_id, t.entities`
+
+// releaseFrom is the FROM clause that releaseColumns reads.
+const releaseFrom = ` FROM releases r JOIN release_texts t ON t.id = r.id`
+
+func scanRelease(row scanner, extra ...any) (*communique.Release, error) {
+	var r communique.Release
+	var published, retrieved, updated, fp int64
+	var modified sql.NullInt64
+	var ents sql.NullString
+	dest := append([]any{&r.ID, &r.SourceID, &r.URL, &r.Organization, &r.Country, &r.Title, &r.Author, &r.Language, &r.Image,
+		&r.SiteName, &published, &r.DateEstimated, &modified, &retrieved, &updated, &r.Lede, &r.HTML, &r.Text,
+		&r.WordCount, &r.Licence, &r.Fallback, &r.ContentHash, &fp, &r.StoryID, &ents}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return nil, err
+	}
+	r.Fingerprint = uint64(fp)
+	r.Published, r.Retrieved, r.Updated = fromMicro(published), fromMicro(retrieved), fromMicro(updated)
+	r.Modified = fromNullMicro(modified)
+	if ents.Valid && ents.String != "" {
+		r.Entities = new(communique.Entities)
+		if err := json.Unmarshal([]byte(ents.String), r.Entities); err != nil {
+			return nil, err
+		}
+	}
+	return &r, nil
+}
+
+// blocks splits a fingerprint into the four 16-bit blocks the similarity
+// lookup indexes: by the pigeonhole principle, two fingerprints within 3
+// bits of each other share at least one block exactly.
+func blocks(fp uint64) [4]int64 {
+	return [4]int64{int64(fp & 0xffff), int64(fp >> 16 & 0xffff), int64(fp >> 32 & 0xffff), int64(fp >> 48 & 0xffff)}
+}
+
+func entitiesJSON(e *communique.Entities) (any, error) {
+	if e == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(e)
+	return string(b), err
+}
+
+func lower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// entityKeys are the rows of release_entities for e.
+func entityKeys(e *communique.Entities) [][2]string {
+	if e == nil {
+		return nil
+	}
+	seen := map[[2]string]bool{}
+	var out [][2]string
+	add := func(kind, key string) {
+		k := [2]string{kind, lower(key)}
+		if k[1] != "" && !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	for _, p := range e.People {
+		add("person", p.Name)
+	}
+	for _, o := range e.Organizations {
+		add("org", o.Name)
+		add("org", o.Acronym)
+	}
+	for _, c := range e.Countries {
+		add("country", c)
+	}
+	for _, p := range e.Places {
+		if p.Kind == communique.PlaceCountry && p.Country != "" {
+			add("country", p.Country)
+		}
+	}
+	for _, r := range e.Regions {
+		add("region", r)
+	}
+	return out
+}
+
+func writeEntities(ctx context.Context, tx *sql.Tx, id int64, e *communique.Entities, fresh bool) error {
+	if !fresh {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM release_entities WHERE release_id=?`, id); err != nil {
+			return err
+		}
+	}
+	for _, k := range entityKeys(e) {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO release_entities (kind, key, release_id) VALUES (?, ?, ?)`, k[0], k[1], id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// indexText adds a release's text to the search index.
+func indexText(ctx context.Context, tx *sql.Tx, id int64, title, lede, body string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO releases_fts (rowid, title, lede, body) VALUES (?, ?, ?, ?)`, id, title, lede, body)
+	return err
+}
+
+// unindexText removes a release's current text from the search index; an
+// external-content index needs the very text it indexed to remove it.
+func unindexText(ctx context.Context, tx *sql.Tx, id int64) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO releases_fts (releases_fts, rowid, title, lede, body)
+		SELECT 'delete', id, title, lede, body FROM releases_fts_content WHERE id = ?`, id)
+	return err
+}
+
+func validRelease(r *communique.Release) error {
+	if strings.TrimSpace(r.URL) == "" {
+		return communique.Errorf(communique.EINVALID, "a release needs a URL")
+	}
+	if r.Licence != "" && !r.Licence.Valid() {
+		return communique.Errorf(communique.EINVALID, "licence %q: want full, summary or link", r.Licence)
+	}
+	return nil
+}
+
+// prepare fills the defaults a new release takes.
+func (db *DB) prepare(r *communique.Release) {
+	if r.Retrieved.IsZero() {
+		r.Retrieved = db.now().UTC()
+	}
+	r.Retrieved = r.Retrieved.UTC().Truncate(time.Microsecond)
+	if r.Updated.IsZero() {
+		r.Updated = r.Retrieved
+	}
+	if r.Published.IsZero() {
+		r.Published, r.DateEstimated = r.Retrieved, true
+	}
+	if r.Licence == "" {
+		r.Licence = communique.LicenceFull
+	}
+}
+
+// insertRelease adds r and its first revision in tx.
+func insertRelease(ctx context.Context, tx *sql.Tx, r *communique.Release) error {
+	ents, err := entitiesJSON(r.Entities)
+	if err != nil {
+		return err
+	}
+	b := blocks(r.Fingerprint)
+	err = tx.QueryRowContext(ctx, `INSERT INTO releases (source_id, published, month, organization, language, country,
+		date_estimated, modified, retrieved, updated, word_count, licence, fallback, content_hash, fingerprint,
+		fp0, fp1, fp2, fp3, story_id, url, title, author, image, site_name)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
+		nullID(r.SourceID), micro(r.Published), monthOf(r.Published), r.Organization, r.Language, r.Country,
+		b2i(r.DateEstimated), nullMicro(r.Modified), micro(r.Retrieved), micro(r.Updated), r.WordCount, r.Licence,
+		b2i(r.Fallback), r.ContentHash, int64(r.Fingerprint), b[0], b[1], b[2], b[3], r.StoryID, r.URL, r.Title,
+		r.Author, r.Image, r.SiteName).Scan(&r.ID)
+	if err != nil {
+		return mapErr(err, "release "+r.URL)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO release_texts (id, lede, entities, html, body) VALUES (?, ?, ?, ?, ?)`,
+		r.ID, r.Lede, ents, r.HTML, r.Text); err != nil {
+		return err
+	}
+	if err := indexText(ctx, tx, r.ID, r.Title, r.Lede, r.Text); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO revisions (release_id, number, title, html, body, content_hash, retrieved)
+		VALUES (?, 1, ?, ?, ?, ?, ?)`, r.ID, r.Title, r.HTML, r.Text, r.ContentHash, micro(r.Retrieved)); err != nil {
+		return err
+	}
+	r.Revisions = 1
+	return writeEntities(ctx, tx, r.ID, r.Entities, true)
+}
+
+func (db *DB) CreateRelease(ctx context.Context, r *communique.Release) error {
+	if err := validRelease(r); err != nil {
+		return err
+	}
+	db.prepare(r)
+	return db.update(ctx, func(tx *sql.Tx) error { return insertRelease(ctx, tx, r) })
+}
+
+// CreateReleases adds many releases in one transaction (bulk loads and
+// benchmarks); it is all or nothing.
+func (db *DB) CreateReleases(ctx context.Context, rs []*communique.Release) error {
+	for _, r := range rs {
+		if err := validRelease(r); err != nil {
+			return err
+		}
+		db.prepare(r)
+	}
+	return db.update(ctx, func(tx *sql.Tx) error {
+		for _, r := range rs {
+			if err := insertRelease(ctx, tx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// updateRelease replaces a release's stored fields.
+func updateRelease(ctx context.Context, tx *sql.Tx, r *communique.Release) error {
+	if err := validRelease(r); err != nil {
+		return err
+	}
+	ents, err := entitiesJSON(r.Entities)
+	if err != nil {
+		return err
+	}
+	if r.Licence == "" {
+		r.Licence = communique.LicenceFull
+	}
+	if err := unindexText(ctx, tx, r.ID); err != nil {
+		return err
+	}
+	b := blocks(r.Fingerprint)
+	res, err := tx.ExecContext(ctx, `UPDATE releases SET source_id=?, published=?, month=?, organization=?, language=?,
+		country=?, date_estimated=?, modified=?, updated=?, word_count=?, licence=?, fallback=?, content_hash=?,
+		fingerprint=?, fp0=?, fp1=?, fp2=?, fp3=?, story_id=?, url=?, title=?, author=?, image=?, site_name=?
+		WHERE id=?`,
+		nullID(r.SourceID), micro(r.Published), monthOf(r.Published), r.Organization, r.Language, r.Country,
+		b2i(r.DateEstimated), nullMicro(r.Modified), micro(r.Updated), r.WordCount, r.Licence, b2i(r.Fallback),
+		r.ContentHash, int64(r.Fingerprint), b[0], b[1], b[2], b[3], r.StoryID, r.URL, r.Title, r.Author, r.Image,
+		r.SiteName, r.ID)
+	if err != nil {
+		return mapErr(err, "release "+r.URL)
+	}
+	if err := affected(res, "release", r.ID); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE release_texts SET lede=?, entities=?, html=?, body=? WHERE id=?`,
+		r.Lede, ents, r.HTML, r.Text, r.ID); err != nil {
+		return err
+	}
+	if err := indexText(ctx, tx, r.ID, r.Title, r.Lede, r.Text); err != nil {
+		return err
+	}
+	return writeEntities(ctx, tx, r.ID, r.Entities, false)
+}
+
+func (db *DB) ReviseRelease(ctx context.Context, r *communique.Release) error {
+	if r.Updated.IsZero() || !r.Updated.After(r.Retrieved) {
+		r.Updated = db.now().UTC()
+	}
+	r.Updated = r.Updated.UTC().Truncate(time.Microsecond)
+	return db.update(ctx, func(tx *sql.Tx) error {
+		if err := updateRelease(ctx, tx, r); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO revisions (release_id, number, title, html, body, content_hash, retrieved)
+			SELECT ?, coalesce(max(number), 0) + 1, ?, ?, ?, ?, ? FROM revisions WHERE release_id = ?`,
+			r.ID, r.Title, r.HTML, r.Text, r.ContentHash, micro(r.Updated), r.ID)
+		return err
+	})
+}
+
+func (db *DB) UpdateRelease(ctx context.Context, r *communique.Release) error {
+	if r.Updated.IsZero() {
+		r.Updated = r.Retrieved
+	}
+	return db.update(ctx, func(tx *sql.Tx) error { return updateRelease(ctx, tx, r) })
+}
+
+func (db *DB) AddCopy(ctx context.Context, c *communique.Copy) error {
+	if strings.TrimSpace(c.URL) == "" {
+		return communique.Errorf(communique.EINVALID, "a copy needs a URL")
+	}
+	if c.FirstSeen.IsZero() {
+		c.FirstSeen = db.now().UTC()
+	}
+	c.FirstSeen = c.FirstSeen.UTC().Truncate(time.Microsecond)
+	return db.update(ctx, func(tx *sql.Tx) error {
+		var exists bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM releases WHERE id=?)`, c.ReleaseID).Scan(&exists); err != nil {
+			return err
+		}
+		if !exists {
+			return communique.Errorf(communique.ENOTFOUND, "release %d not found", c.ReleaseID)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO copies (release_id, source_id, url, publisher, first_seen) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (release_id, url) DO NOTHING`, c.ReleaseID, nullID(c.SourceID), c.URL, c.Publisher, micro(c.FirstSeen)); err != nil {
+			return mapErr(err, "copy "+c.URL)
+		}
+		var first int64
+		err := tx.QueryRowContext(ctx, `SELECT id, first_seen FROM copies WHERE release_id=? AND url=?`, c.ReleaseID, c.URL).Scan(&c.ID, &first)
+		c.FirstSeen = fromMicro(first)
+		return err
+	})
+}
+
+func (db *DB) DeleteRelease(ctx context.Context, id int64) error {
+	return db.update(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE items SET release_id = NULL WHERE release_id = ?`, id); err != nil {
+			return err
+		}
+		if err := unindexText(ctx, tx, id); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM releases WHERE id=?`, id)
+		if err != nil {
+			return err
+		}
+		return affected(res, "release", id)
+	})
+}
+
+// details fills a release's copies and revision count.
+func details(ctx context.Context, tx *sql.Tx, r *communique.Release) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id, release_id, coalesce(source_id, 0), url, publisher, first_seen FROM copies WHERE release_id=? ORDER BY first_seen, id`, r.ID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c communique.Copy
+		var first int64
+		if err := rows.Scan(&c.ID, &c.ReleaseID, &c.SourceID, &c.URL, &c.Publisher, &first); err != nil {
+			return err
+		}
+		c.FirstSeen = fromMicro(first)
+		r.Copies = append(r.Copies, c)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return tx.QueryRowContext(ctx, `SELECT count(*) FROM revisions WHERE release_id=?`, r.ID).Scan(&r.Revisions)
+}
+
+// one reads a single release with its details.
+func (db *DB) one(ctx context.Context, what, query string, args ...any) (*communique.Release, error) {
+	var r *communique.Release
+	err := db.view(ctx, func(tx *sql.Tx) error {
+		var err error
+		if r, err = scanRelease(tx.QueryRowContext(ctx, query, args...)); err != nil {
+			return err
+		}
+		return details(ctx, tx, r)
+	})
+	if err != nil {
+		return nil, mapErr(err, what)
+	}
+	return r, nil
+}
+
+func (db *DB) Release(ctx context.Context, id int64) (*communique.Release, error) {
+	return db.one(ctx, "release", `SELECT `+releaseColumns+``+releaseFrom+` WHERE r.id=?`, id)
+}
+
+func (db *DB) ReleaseByURL(ctx context.Context, url string) (*communique.Release, error) {
+	return db.one(ctx, "release at "+url, `SELECT `+releaseColumns+``+releaseFrom+` WHERE r.id = coalesce(
+		(SELECT id FROM releases WHERE url = ?1), (SELECT release_id FROM copies WHERE url = ?1 ORDER BY id LIMIT 1))`, url)
+}
+
+func (db *DB) ReleaseByHash(ctx context.Context, hash string) (*communique.Release, error) {
+	if hash == "" {
+		return nil, communique.Errorf(communique.ENOTFOUND, "release not found")
+	}
+	return db.one(ctx, "release", `SELECT `+releaseColumns+``+releaseFrom+` WHERE r.content_hash=? ORDER BY r.id LIMIT 1`, hash)
+}
+
+// SimilarReleases looks up the releases that share at least one 16-bit block
+// of fp (which finds every fingerprint within 3 bits, and the MinHash
+// candidates of package dedup), keeps those within maxDistance bits, and
+// returns them nearest first.
+func (db *DB) SimilarReleases(ctx context.Context, fp uint64, maxDistance, limit int) ([]*communique.Release, error) {
+	b := blocks(fp)
+	type hit struct {
+		r *communique.Release
+		d int
+	}
+	var hits []hit
+	err := db.view(ctx, func(tx *sql.Tx) error {
+		// Candidates share a block; the full rows are read only for those
+		// within the distance.
+		rows, err := tx.QueryContext(ctx, `SELECT id, fingerprint FROM releases WHERE fp0=? UNION
+			SELECT id, fingerprint FROM releases WHERE fp1=? UNION
+			SELECT id, fingerprint FROM releases WHERE fp2=? UNION
+			SELECT id, fingerprint FROM releases WHERE fp3=?`, b[0], b[1], b[2], b[3])
+		if err != nil {
+			return err
+		}
+		type cand struct {
+			id int64
+			d  int
+		}
+		var cands []cand
+		for rows.Next() {
+			var id, f int64
+			if err := rows.Scan(&id, &f); err != nil {
+				rows.Close()
+				return err
+			}
+			if d := bits.OnesCount64(uint64(f) ^ fp); d <= maxDistance {
+				cands = append(cands, cand{id, d})
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		sort.Slice(cands, func(i, j int) bool {
+			return cands[i].d < cands[j].d || (cands[i].d == cands[j].d && cands[i].id < cands[j].id)
+		})
+		if limit > 0 && len(cands) > limit {
+			cands = cands[:limit]
+		}
+		for _, c := range cands {
+			r, err := scanRelease(tx.QueryRowContext(ctx, `SELECT `+releaseColumns+``+releaseFrom+` WHERE r.id=?`, c.id))
+			if err != nil {
+				return err
+			}
+			hits = append(hits, hit{r, c.d})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*communique.Release, len(hits))
+	for i, h := range hits {
+		out[i] = h.r
+	}
+	return out, nil
+}
+
+func (db *DB) Revisions(ctx context.Context, releaseID int64) ([]communique.Revision, error) {
+	var out []communique.Revision
+	err := db.view(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id, release_id, number, title, html, body, content_hash, retrieved FROM revisions WHERE release_id=? ORDER BY number`, releaseID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var v communique.Revision
+			var at int64
+			if err := rows.Scan(&v.ID, &v.ReleaseID, &v.Number, &v.Title, &v.HTML, &v.Text, &v.ContentHash, &at); err != nil {
+				return err
+			}
+			v.Retrieved = fromMicro(at)
+			out = append(out, v)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+func (db *DB) Organizations(ctx context.Context) ([]communique.FacetCount, error) {
+	var out []communique.FacetCount
+	err := db.view(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = facetRows(ctx, tx, `SELECT organization, count(*) FROM releases WHERE organization <> '' GROUP BY organization ORDER BY count(*) DESC, organization`)
+		return err
+	})
+	return out, err
+}
+
+func facetRows(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]communique.FacetCount, error) {
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []communique.FacetCount{}
+	for rows.Next() {
+		var f communique.FacetCount
+		if err := rows.Scan(&f.Value, &f.Count); err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// Reindex rebuilds the entity index from the stored entities and the
+// full-text index from the stored releases, then merges the index's segments.
+func (db *DB) Reindex(ctx context.Context) error {
+	return db.update(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id, entities FROM release_texts WHERE entities IS NOT NULL`)
+		if err != nil {
+			return err
+		}
+		type ent struct {
+			id int64
+			e  *communique.Entities
+		}
+		var all []ent
+		for rows.Next() {
+			var id int64
+			var raw string
+			if err := rows.Scan(&id, &raw); err != nil {
+				rows.Close()
+				return err
+			}
+			e := new(communique.Entities)
+			if err := json.Unmarshal([]byte(raw), e); err != nil {
+				rows.Close()
+				return err
+			}
+			all = append(all, ent{id, e})
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM release_entities`); err != nil {
+			return err
+		}
+		for _, a := range all {
+			if err := writeEntities(ctx, tx, a.id, a.e, true); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO releases_fts (releases_fts) VALUES ('rebuild')`); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO releases_fts (releases_fts) VALUES ('optimize')`)
+		return err
+	})
+}
+
+// Optimize merges the search index's segments into one, which makes
+// queries faster after a bulk load.
+func (db *DB) Optimize(ctx context.Context) error {
+	return db.update(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO releases_fts (releases_fts) VALUES ('optimize')`)
+		return err
+	})
+}

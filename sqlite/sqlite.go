@@ -1,0 +1,201 @@
+// Package sqlite is the default Store: one SQLite file (WAL) through
+// modernc.org/sqlite, pure Go. Search is an FTS5 index (porter stemming over
+// unicode61 with diacritics removed, bm25 with title > lede > body and a mild
+// recency boost), compiled from the same Query as the PostgreSQL store.
+//
+// Writes go through a single connection (SQLite has one writer at a time;
+// queueing them in Go is cheaper than busy-waiting in SQLite), reads through
+// a pool of read-only connections that WAL lets run beside the writer. Every
+// public method is one transaction.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"runtime"
+	"sort"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/communique-news/communique"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DB is the SQLite store.
+type DB struct {
+	write *sql.DB // one connection, BEGIN IMMEDIATE
+	read  *sql.DB // read-only pool
+	now   func() time.Time
+}
+
+var _ communique.Store = (*DB)(nil)
+
+// DSN is the data source name (for database/sql's "sqlite" driver) that
+// opens path with the settings this store uses: WAL, a busy timeout,
+// foreign keys and synchronous=NORMAL. The pipeline opens River's own
+// database with it.
+func DSN(path string) string {
+	v := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+		v.Add("_pragma", p)
+	}
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + v.Encode()
+}
+
+// Open opens (creating if needed) the store at path and applies the
+// embedded migrations not yet applied.
+func Open(ctx context.Context, path string) (*DB, error) {
+	w, err := sql.Open("sqlite", DSN(path)+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxIdleTime(0)
+	w.SetConnMaxLifetime(0)
+	db := &DB{write: w, now: time.Now}
+	if err := db.migrate(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite", DSN(path)+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	db.read = r
+	return db, nil
+}
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	return errors.Join(db.read.Close(), db.write.Close())
+}
+
+// migrate applies the migrations not yet applied, in name order, each in its
+// own (immediate, hence exclusive among writers) transaction.
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("migrations table: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		err := db.update(ctx, func(tx *sql.Tx) error {
+			var done int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = ?`, name).Scan(&done); err != nil || done > 0 {
+				return err
+			}
+			text, err := migrations.ReadFile(name)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, string(text)); err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied) VALUES (?, ?)`, name, time.Now().UnixMicro())
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// update runs f in one write transaction.
+func (db *DB) update(ctx context.Context, f func(*sql.Tx) error) error {
+	return inTx(ctx, db.write, nil, f)
+}
+
+// view runs f in one read transaction (a consistent snapshot).
+func (db *DB) view(ctx context.Context, f func(*sql.Tx) error) error {
+	return inTx(ctx, db.read, &sql.TxOptions{ReadOnly: true}, f)
+}
+
+func inTx(ctx context.Context, d *sql.DB, opts *sql.TxOptions, f func(*sql.Tx) error) error {
+	tx, err := d.BeginTx(ctx, opts)
+	if err != nil {
+		return err
+	}
+	if err := f(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// mapErr turns engine errors users can act on into communique errors.
+func mapErr(err error, what string) error {
+	var se *sqlite.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, sql.ErrNoRows):
+		return communique.Errorf(communique.ENOTFOUND, "%s not found", what)
+	case errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY):
+		return communique.Errorf(communique.ECONFLICT, "%s already exists", what)
+	case errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+		return communique.Errorf(communique.ENOTFOUND, "%s refers to something that does not exist", what)
+	}
+	var ce *communique.Error
+	if errors.As(err, &ce) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// Times are stored as Unix microseconds, UTC; the zero time as NULL.
+
+func micro(t time.Time) int64 { return t.UnixMicro() }
+
+func nullMicro(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+func fromMicro(v int64) time.Time { return time.UnixMicro(v).UTC() }
+
+func fromNullMicro(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return fromMicro(v.Int64)
+}
+
+// monthOf is YYYYMM of t in UTC.
+func monthOf(t time.Time) int {
+	t = t.UTC()
+	return t.Year()*100 + int(t.Month())
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,82 @@
+package sqlite
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/communique-news/communique"
+	"github.com/communique-news/communique/storetest"
+)
+
+func testDB(t testing.TB) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "communique.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) communique.Store { return testDB(t) })
+}
+
+func TestReopen(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "communique.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &communique.Release{URL: "https://www.nato.int/1", Title: "Allies agree", Text: "Allies agree new plans."}
+	if err := db.CreateRelease(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db, err = Open(ctx, path) // migrations already applied
+	if err != nil {
+		t.Fatalf("reopening: %v", err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.read.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n == 0 {
+		t.Fatalf("schema_migrations: %d, %v", n, err)
+	}
+	p, err := db.Releases(ctx, communique.Query{})
+	if err != nil || len(p.Releases) != 1 || p.Releases[0].ID != r.ID {
+		t.Fatalf("after reopening: %v, %v", p, err)
+	}
+}
+
+func TestConcurrentReadsAndWrites(t *testing.T) {
+	db := testDB(t)
+	ctx := context.Background()
+	done := make(chan error, 4)
+	for w := range 4 {
+		go func() {
+			for i := range 25 {
+				r := &communique.Release{URL: "https://x.example/" + string(rune('a'+w)) + "/" + string(rune('a'+i)), Title: "word", Text: "word"}
+				if err := db.CreateRelease(ctx, r); err != nil {
+					done <- err
+					return
+				}
+				if _, err := db.Releases(ctx, communique.Query{Limit: 5}); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := db.Releases(ctx, communique.Query{})
+	if err != nil || p.Total != 100 {
+		t.Fatalf("Total %d, %v; want 100", p.Total, err)
+	}
+}
