@@ -121,7 +121,8 @@ func repoint(in, stored *communique.Release) bool {
 // AtOrigin reports whether r's URL is on its organisation's own site: the
 // host names the organisation (nato.int for "NATO", rba.gov.au for "Reserve
 // Bank of Australia", federalreserve.gov for "Federal Reserve") or the page's
-// site name is the organisation's name.
+// site name is the organisation's name. Initials may skip words (pmo.iq
+// for "Prime Minister's Media Office").
 func AtOrigin(r *communique.Release) bool {
 	org := strings.TrimSpace(r.Organization)
 	if org == "" {
@@ -145,7 +146,8 @@ func AtOrigin(r *communique.Release) bool {
 		}
 		return len(words[0]) >= 5 && strings.Contains(squashed, words[0])
 	}
-	// Initials of the significant words, and the words run together.
+	// Initials of the capitalised words, and the significant words run
+	// together.
 	var initials, joined strings.Builder
 	for _, f := range strings.Fields(org) {
 		rs := []rune(f)
@@ -160,12 +162,28 @@ func AtOrigin(r *communique.Release) bool {
 		}
 		joined.WriteString(w)
 	}
+	ini := initials.String()
 	for _, l := range labels {
-		if l == initials.String() && len(l) >= 2 {
+		if ini == "" {
+			break
+		}
+		if len(l) >= 2 && l == ini || len(l) >= 3 && l[0] == ini[0] && subsequence(l, ini) {
 			return true
 		}
 	}
 	return joined.Len() >= 5 && strings.Contains(squashed, joined.String())
+}
+
+// subsequence reports whether s is t with letters left out ("pmo" of
+// "pmmo", the initials of "Prime Minister's Media Office").
+func subsequence(s, t string) bool {
+	i := 0
+	for j := 0; i < len(s) && j < len(t); j++ {
+		if s[i] == t[j] {
+			i++
+		}
+	}
+	return i == len(s)
 }
 
 // host is the lower-cased host of u without "www.", or "".

@@ -287,7 +287,8 @@ func typographic(s string) string {
 func titleCase(s string) string {
 	w := strings.Fields(strings.ToLower(s))
 	for i, x := range w {
-		w[i] = strings.ToUpper(x[:1]) + x[1:]
+		r := []rune(x)
+		w[i] = strings.ToUpper(string(r[:1])) + string(r[1:])
 	}
 	return strings.Join(w, " ")
 }
