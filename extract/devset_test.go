@@ -32,10 +32,6 @@ func TestDevSet(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	plain := Score{Name: "go-trafilatura (skipped)"}
-	if !*devsetOurs {
-		plain = Evaluate(ctx, "go-trafilatura", pages, Plain, 0)
-	}
 	if *devsetProf != "" {
 		f, err := os.Create(*devsetProf)
 		if err != nil {
@@ -44,9 +40,17 @@ func TestDevSet(t *testing.T) {
 		defer f.Close()
 		pprof.StartCPUProfile(f)
 	}
-	ours := Evaluate(ctx, "communique", pages, Ours(Options{}), 0)
+	exs := []Named{{"communique", Ours(Options{})}}
+	if !*devsetOurs {
+		exs = append(exs, Named{"go-trafilatura", Plain})
+	}
+	scores := EvaluateAll(ctx, pages, 0, exs...)
 	if *devsetProf != "" {
 		pprof.StopCPUProfile()
+	}
+	ours, plain := scores[0], Score{Name: "go-trafilatura (skipped)"}
+	if len(scores) > 1 {
+		plain = scores[1]
 	}
 	for _, s := range []Score{plain, ours} {
 		t.Logf("%-15s F1 %.3f (p %.3f r %.3f) title %.3f date %.3f (of %d; published or modified %.3f; none-ok %.3f) %.1f pages/s errors %d",

@@ -175,26 +175,50 @@ type Score struct {
 	Elapsed     time.Duration `json:"-"`
 }
 
+// Named is an extractor with the name it is reported under.
+type Named struct {
+	Name string
+	Ex   Extractor
+}
+
 // Evaluate runs ex over pages on workers goroutines (0: all cores) and
-// scores it. The time measured is the wall time of the extraction alone.
+// scores it. Its speed is pages over the wall time of the extraction alone.
 func Evaluate(ctx context.Context, name string, pages []Page, ex Extractor, workers int) Score {
+	return EvaluateAll(ctx, pages, workers, Named{name, ex})[0]
+}
+
+// EvaluateAll scores several extractors in one run. Each worker runs every
+// extractor on a page before taking the next (alternating which goes
+// first), and each call is timed, so that on a shared machine the load
+// falls on all of them alike. An extractor's speed is pages over its
+// summed call time divided by the workers.
+func EvaluateAll(ctx context.Context, pages []Page, workers int, exs ...Named) []Score {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	per := make([]PageScore, len(pages))
-	arts := make([]*communique.Article, len(pages))
-	errs := make([]error, len(pages))
+	arts := make([][]*communique.Article, len(exs))
+	errs := make([][]error, len(exs))
+	for k := range exs {
+		arts[k] = make([]*communique.Article, len(pages))
+		errs[k] = make([]error, len(pages))
+	}
+	spent := make([][]time.Duration, workers)
 	next := make(chan int)
 	var wg sync.WaitGroup
-	start := time.Now()
 	for w := 0; w < workers; w++ {
+		spent[w] = make([]time.Duration, len(exs))
 		wg.Add(1)
-		go func() {
+		go func(w int) {
 			defer wg.Done()
 			for i := range next {
-				arts[i], errs[i] = ex(pages[i].HTML, pages[i].URL)
+				for j := range exs {
+					k := (i + j) % len(exs)
+					start := time.Now()
+					arts[k][i], errs[k][i] = exs[k].Ex(pages[i].HTML, pages[i].URL)
+					spent[w][k] += time.Since(start)
+				}
 			}
-		}()
+		}(w)
 	}
 feed:
 	for i := range pages {
@@ -206,8 +230,19 @@ feed:
 	}
 	close(next)
 	wg.Wait()
-	elapsed := time.Since(start)
+	scores := make([]Score, len(exs))
+	for k, ex := range exs {
+		var total time.Duration
+		for w := range spent {
+			total += spent[w][k]
+		}
+		scores[k] = score(ex.Name, pages, arts[k], errs[k], workers, total/time.Duration(workers))
+	}
+	return scores
+}
 
+func score(name string, pages []Page, arts []*communique.Article, errs []error, workers int, elapsed time.Duration) Score {
+	per := make([]PageScore, len(pages))
 	s := Score{Name: name, Pages: len(pages), Workers: workers, Elapsed: elapsed, Seconds: elapsed.Seconds()}
 	var titles, dates, either, nodatePages, nodateOK int
 	for i, p := range pages {

@@ -82,14 +82,25 @@ func Extract(body []byte, pageURL string, opts Options) (*communique.Article, er
 		content = rule.apply(doc)
 	}
 	if content == nil {
-		res, err = trafilatura.ExtractDocument(doc, trafilatura.Options{
+		topts := trafilatura.Options{
 			OriginalURL:     base,
 			ExcludeComments: true,
 			// Dates are chosen by this package (date.go) from the page's
-			// own statements; htmldate's full scan is run only when none
-			// is found.
+			// own statements; htmldate's scan is run only when none is
+			// found.
 			HtmlDateOverride: &htmldate.Result{},
-		})
+		}
+		res, err = trafilatura.ExtractDocument(doc, topts)
+		// When trafilatura kept well under half of the page's paragraph
+		// text, it often took one block of a split article: its
+		// comparison with go-readability then recovers the rest. Run only
+		// then, it costs a fraction of running it on every page.
+		if err != nil || len(res.ContentText) < f.pBytes/2 {
+			topts.EnableFallback = true
+			if r2, err2 := trafilatura.ExtractDocument(doc, topts); err2 == nil {
+				res, err = r2, nil
+			}
+		}
 		if err != nil {
 			return nil, communique.Errorf(communique.EINVALID, "no main text found: %v", err)
 		}

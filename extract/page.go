@@ -44,6 +44,7 @@ type facts struct {
 	canonical string
 	h1        []string // text of the h1 elements, in order
 	h1node    *html.Node
+	pBytes    int      // bytes of text in the body's <p> elements
 	jsonLD    []string // raw JSON-LD scripts
 	times     []timeElem
 	body      *html.Node
@@ -114,6 +115,8 @@ func collect(doc *html.Node) *facts {
 						f.h1node = c
 					}
 				}
+			case atom.P:
+				f.pBytes += len(strings.TrimSpace(textOf(c)))
 			case atom.Time:
 				if len(f.times) < 32 {
 					te := timeElem{datetime: strings.TrimSpace(attr(c, "datetime")), text: clean(textOf(c))}
