@@ -116,7 +116,7 @@ func TestReleasePage(t *testing.T) {
 		`datetime="2025-09-08T13:00:00Z"`, // retrieved
 		"View the original at",
 		`class="original" href="https://www.nato.int/cps/en/natohq/news_237412.htm"`,
-		"Republished from NATO&#39;s original release. Communiqué is not affiliated with the originator.",
+		"Republished from the original release by NATO. Communiqué is not affiliated with the originator.",
 		"Also published by", `href="https://www.miragenews.com/nato-chief-welcomes-iraqi-prime-minister/"`, "Mirage News",
 		"<p>They discussed NATO Mission Iraq.</p>",
 	)

@@ -82,7 +82,7 @@ type Config struct {
 }
 
 // DefaultAttribution is the attribution line used when Config.Attribution is empty.
-const DefaultAttribution = "Republished from {organization}'s original release. {site} is not affiliated with the originator."
+const DefaultAttribution = "Republished from the original release by {organization}. {site} is not affiliated with the originator."
 
 const (
 	pageSize = 30 // releases on one HTML listing page
