@@ -531,6 +531,18 @@ func (a *analysis) orgRun(start, end int) {
 				s0 = k + 1
 				continue
 			}
+			// "the University of Chicago Education Lab and MDRC": an
+			// acronym after "and" is another body.
+			if k+2 == end && isAllCaps(a.toks[k+1].s) && len(a.toks[k+1].s) >= 3 {
+				segs = append(segs, [2]int{s0, k})
+				name := a.toks[k+1].s
+				if a.spanOf(k+1) == nil {
+					o := a.newOrg(name, "", "")
+					a.setSpan(span{i: k + 1, j: k + 2, kind: kOrg, ref: o})
+				}
+				end, s0 = k, k
+				break
+			}
 			// "the American Federation of Teachers and Thomas Kennedy": a
 			// name after "and" is not part of the organisation.
 			if j := a.nameAfter(k + 1); j == end {
@@ -844,7 +856,9 @@ func (a *analysis) city(s span, mentioned map[string]bool) (name, cc string, ok 
 	}
 	if s.j < len(a.toks) {
 		n := a.toks[s.j]
-		if n.word && n.cap {
+		// "Washington, D.C. New evidence": the stop of "D.C." may end
+		// the sentence too.
+		if n.word && n.cap && !strings.HasSuffix(a.toks[s.j-1].s, ".") {
 			return "", "", false
 		}
 		if n.s == "-" && s.j+1 < len(a.toks) && a.toks[s.j+1].cap {

@@ -39,6 +39,8 @@ func TestPeople(t *testing.T) {
 			[]communique.Person{{Name: "Jane Doakes"}}},
 		{"military rank and led by", "NATO Mission Iraq (NMI) is a mission. It is currently led by Major General Christophe Hintzy, from France.", "",
 			[]communique.Person{{Name: "Christophe Hintzy", Title: "Major General", Affiliation: "NATO Mission Iraq"}}},
+		{"a title made of role words is no one", "Jaimie Tilbrook, Chief Product Officer of data firm EncompaaS, said more.", "",
+			[]communique.Person{{Name: "Jaimie Tilbrook"}}},
 		{"General Assembly is no one", "The General Assembly adopted the resolution.", "", nil},
 	}
 	e := newEnricher(t)
@@ -83,6 +85,8 @@ func TestOrganizations(t *testing.T) {
 		{"two bodies joined by and", "It works with the United Nations and the European Union Advisory Mission.",
 			[]communique.Organization{{Name: "United Nations", Acronym: "UN"}, {Name: "European Union Advisory Mission", Acronym: "EUAM"}},
 			[]string{"United Nations and the European Union Advisory Mission"}},
+		{"an acronym after and", "It was a June report by the University of Chicago Education Lab and MDRC, a research organization.",
+			[]communique.Organization{{Name: "University of Chicago Education Lab"}, {Name: "MDRC"}}, []string{"University of Chicago Education Lab and MDRC"}},
 		{"a person after and", "It came from the American Federation of Teachers and Thomas Kennedy.",
 			[]communique.Organization{{Name: "American Federation of Teachers", Country: "US"}}, []string{"American Federation of Teachers and Thomas Kennedy"}},
 	}
@@ -121,6 +125,8 @@ func TestPlaces(t *testing.T) {
 			[]communique.Place{{Name: "Atlanta", Kind: communique.PlaceCity, Country: "US"}}, nil, []string{"Georgia"}},
 		{"Washington the city", "At the NATO Summit in Washington in 2024, Allies agreed a plan.", []string{"US"},
 			[]communique.Place{{Name: "Washington", Kind: communique.PlaceCity, Country: "US"}}, nil, nil},
+		{"Washington, D.C. ends a sentence", "Efforts in Nashville, Tennessee, and Washington, D.C. New evidence came.", []string{"US"},
+			[]communique.Place{{Name: "Nashville", Kind: communique.PlaceCity, Country: "US"}, {Name: "Washington", Kind: communique.PlaceCity, Country: "US"}}, nil, nil},
 		{"Washington the government", "Washington said it would not attend; Moscow objected.", []string{"RU", "US"}, nil, nil, []string{"Washington", "Moscow"}},
 		{"Washington in a longer name", "She studied at George Washington University and reads the Washington Post.", []string{}, nil, nil, []string{"Washington"}},
 		{"company named after a city", "Paris Baguette opened 80 outlets; there are seven in Paris.", []string{"FR"},

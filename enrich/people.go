@@ -91,6 +91,10 @@ func (a *analysis) nameWord(i int) bool {
 	if !t.cap || stopCaps[t.key] || stopCaps[strings.TrimSuffix(t.key, ".")] {
 		return false
 	}
+	// "Chief Product Officer" is no one's name.
+	if low := strings.ToLower(t.key); roleNouns[low] && low != "dean" {
+		return false
+	}
 	if isAllCaps(t.s) && !(len(t.s) == 2 && t.s[1] == '.') {
 		return false
 	}
