@@ -99,6 +99,7 @@ func Parse(body []byte, feedURL string, now time.Time) (*Feed, error) {
 		f.HubURL = jsonHub(body, base)
 	}
 
+	sharedGUIDs := guidsSharedByPages(gf.Items)
 	seen := make(map[string]bool, len(gf.Items))
 	f.Items = make([]communique.Item, 0, len(gf.Items))
 	for i, gi := range gf.Items {
@@ -118,6 +119,9 @@ func Parse(body []byte, feedURL string, now time.Time) (*Feed, error) {
 			link = it.GUID // an RSS guid is a permalink unless it says otherwise
 		}
 		it.URL = resolve(base, link)
+		if sharedGUIDs[it.GUID] && it.URL != "" {
+			it.GUID = "" // not an identifier: the link is
+		}
 
 		content := strings.TrimSpace(gi.Content)
 		if len(jsonItems) == len(gf.Items) {
@@ -182,6 +186,34 @@ func Parse(body []byte, feedURL string, now time.Time) (*Feed, error) {
 		f.Items = append(f.Items, it)
 	}
 	return f, nil
+}
+
+// guidsSharedByPages are the GUIDs that three or more items with different
+// links carry: a broken feed that gives every item the same GUID ("0", the
+// feed's URL) must not be read as one item. A GUID repeated on two items is
+// taken at its word (the second is a duplicate).
+func guidsSharedByPages(items []*gofeed.Item) map[string]bool {
+	links := map[string]map[string]bool{}
+	for _, gi := range items {
+		g := strings.TrimSpace(gi.GUID)
+		if g == "" {
+			continue
+		}
+		if links[g] == nil {
+			links[g] = map[string]bool{}
+		}
+		links[g][strings.TrimSpace(gi.Link)] = true
+	}
+	var shared map[string]bool
+	for g, l := range links {
+		if len(l) >= 3 {
+			if shared == nil {
+				shared = map[string]bool{}
+			}
+			shared[g] = true
+		}
+	}
+	return shared
 }
 
 func (f *Feed) linkRel(base *url.URL, rel, href string) {

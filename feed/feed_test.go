@@ -426,3 +426,24 @@ func TestResolveHTMLLinks(t *testing.T) {
 		}
 	}
 }
+
+func TestParseGUIDSharedByEveryItem(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`<rss version="2.0"><channel><title>Broken GUIDs</title>`)
+	for i := range 4 {
+		fmt.Fprintf(&b, `<item><title>Release %d</title><link>https://x.org/r/%d</link><guid isPermaLink="false">0</guid></item>`, i, i)
+	}
+	b.WriteString(`</channel></rss>`)
+	f, err := Parse([]byte(b.String()), "https://x.org/rss", retrieved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Items) != 4 {
+		t.Fatalf("%d items, want 4: a GUID on every item is no identifier", len(f.Items))
+	}
+	for i, it := range f.Items {
+		if want := fmt.Sprintf("url:https://x.org/r/%d", i); it.Key != want || it.GUID != "" {
+			t.Errorf("item %d: key %q guid %q, want %q", i, it.Key, it.GUID, want)
+		}
+	}
+}
