@@ -26,8 +26,7 @@ import (
 // them, and the items ParseListing gives with them. A page with no such
 // listing is a communique.Error (EINVALID).
 func DetectSelectors(body []byte, pageURL string, now time.Time) (communique.Selectors, []communique.Item, error) {
-	body = htmlToUTF8(body)
-	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(body))
+	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(htmlToUTF8(body)))
 	if err != nil {
 		return communique.Selectors{}, nil, communique.Errorf(communique.EINVALID, "the page could not be read as HTML: %v", err)
 	}
@@ -67,7 +66,7 @@ func DetectSelectors(body []byte, pageURL string, now time.Time) (communique.Sel
 
 	var best *candidate
 	for _, sig := range order {
-		for _, c := range candidates(groups[sig], base) {
+		for _, c := range candidates(groups[sig]) {
 			if best == nil || c.score > best.score {
 				best = c
 			}
@@ -82,10 +81,7 @@ func DetectSelectors(body []byte, pageURL string, now time.Time) (communique.Sel
 		return communique.Selectors{}, nil, communique.Errorf(communique.EINVALID, "a listing was found on %s but no CSS selector picks exactly its items; give the selectors", pageURL)
 	}
 	sel.Link = relativeSelector(best.items, best.links, []string{"a[href]"})
-	sel.Title = sel.Link
-	if sel.Link == "" {
-		sel.Link, sel.Title = "", ""
-	}
+	sel.Title = titleSelector(best.items, best.links, sel.Link)
 	sel.Date = dateSelector(best.items, best.links)
 	sel.Next = nextSelector(doc)
 
@@ -104,7 +100,7 @@ type candidate struct {
 
 // candidates widens a group of links to their item blocks and splits the
 // blocks by list container.
-func candidates(anchors []*html.Node, base interface{ String() string }) []*candidate {
+func candidates(anchors []*html.Node) []*candidate {
 	// One link per URL: an item often links its image and its title to the
 	// same page.
 	seenURL := map[string]bool{}
@@ -261,6 +257,54 @@ func dateElement(item, link *html.Node) *html.Node {
 	}
 	return byText
 }
+
+// titleSelector is the link's selector when the links carry the titles;
+// when they say little ("Read more"), a heading or an element whose class
+// says title that says more.
+func titleSelector(items, links []*html.Node, linkSel string) string {
+	words, same := 0, true
+	for _, l := range links {
+		words += len(strings.Fields(textOf(l)))
+		same = same && textOf(l) == textOf(links[0])
+	}
+	if linkSel == "" || (!same && words >= 3*len(links)) {
+		return linkSel
+	}
+	var heads []*html.Node
+	for _, it := range items {
+		var h *html.Node
+		var walk func(*html.Node)
+		walk = func(n *html.Node) {
+			for c := n.FirstChild; c != nil && h == nil; c = c.NextSibling {
+				if c.Type != html.ElementNode {
+					continue
+				}
+				if isHeading(c) || titleClass.MatchString(attr(c, "class")) {
+					if len(strings.Fields(textOf(c))) >= 3 {
+						h = c
+						return
+					}
+				}
+				walk(c)
+			}
+		}
+		walk(it)
+		if h == nil {
+			return linkSel
+		}
+		heads = append(heads, h)
+	}
+	if s := relativeSelector(items, heads, nil); s != "" {
+		return s
+	}
+	return linkSel
+}
+
+func isHeading(n *html.Node) bool {
+	return len(n.Data) == 2 && n.Data[0] == 'h' && n.Data[1] >= '1' && n.Data[1] <= '6'
+}
+
+var titleClass = regexp.MustCompile(`(?i)title|headline|heading`)
 
 var dateClass = regexp.MustCompile(`(?i)date|time|published|posted`)
 

@@ -188,3 +188,21 @@ func FuzzParseListing(f *testing.F) {
 		}
 	})
 }
+
+func TestDetectSelectorsReadMoreLinksAndLegacyEncoding(t *testing.T) {
+	page := `<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1252"><title>Communiqués</title></head><body>
+<div class="list">
+<div class="entry"><h3 class="entry-title">Déclaration du ministre sur l’accord</h3><p>12 mars 2025</p><a href="/fr/communiques/1">Lire la suite</a></div>
+<div class="entry"><h3 class="entry-title">Visite officielle du Premier ministre</h3><p>11 mars 2025</p><a href="/fr/communiques/2">Lire la suite</a></div>
+<div class="entry"><h3 class="entry-title">Conseil des ministres du 10 mars</h3><p>10 mars 2025</p><a href="/fr/communiques/3">Lire la suite</a></div>
+</div></body></html>`
+	body := []byte(strings.NewReplacer("é", "\xe9", "’", "\x92").Replace(page))
+	sel, items, err := DetectSelectors(body, "https://www.example.fr/fr/communiques", retrieved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 3 || items[0].Title != "Déclaration du ministre sur l’accord" || items[0].URL != "https://www.example.fr/fr/communiques/1" ||
+		!items[0].Published.Equal(utc("2025-03-12T00:00:00Z")) || items[2].Title != "Conseil des ministres du 10 mars" {
+		t.Errorf("selectors %+v gave %+v", sel, items)
+	}
+}
