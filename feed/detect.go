@@ -342,7 +342,7 @@ func relativeSelector(items, targets []*html.Node, first []string) string {
 	for n := t0; n != nil && n != items[0]; n = n.Parent {
 		path = append([]string{simple(n, false)}, path...)
 	}
-	cands = append(cands, ":scope > "+strings.Join(path, " > "))
+	cands = append(cands, strings.Join(path, " > "))
 	for _, c := range cands {
 		m, err := cascadia.Compile(c)
 		if err != nil {
@@ -350,7 +350,7 @@ func relativeSelector(items, targets []*html.Node, first []string) string {
 		}
 		ok := true
 		for i, it := range items {
-			if m.MatchFirst(it) != targets[i] {
+			if firstDescendant(m, it) != targets[i] {
 				ok = false
 				break
 			}
@@ -541,6 +541,19 @@ func nextSelector(doc *goquery.Document) string {
 		return true
 	})
 	return found
+}
+
+// firstDescendant is the first descendant of n (n excluded, as in
+// goquery's Find) that m matches.
+func firstDescendant(m cascadia.Selector, n *html.Node) *html.Node {
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode {
+			if f := m.MatchFirst(c); f != nil {
+				return f
+			}
+		}
+	}
+	return nil
 }
 
 func attr(n *html.Node, name string) string {
