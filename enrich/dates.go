@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	communique "github.com/communique-news/communique"
 )
@@ -59,11 +61,11 @@ var (
 	monthRE = monthAlternation()
 	// "Monday (8 September 2025)", "8 September 2025", "le 8 septembre
 	// 2025", "8. September 2025", "8 de septiembre de 2025", "1er mai 2025".
-	dayMonthYear = regexp.MustCompile(`(?i)\b(?:(` + weekdays + `)\s*,?\s*(\()?\s*)?(\d{1,2})(?:st|nd|rd|th|er|º|°|\.)?\s+(?:de\s+)?(` + monthRE + `)\.?\s*,?\s+(?:de\s+|del\s+)?(\d{4})\b(\))?`)
+	dayMonthYear = regexp.MustCompile(`\b(?:(` + weekdays + `)\s*,?\s*(\()?\s*)?(\d{1,2})(?:st|nd|rd|th|er|º|°|\.)?\s+(?:de\s+)?(` + monthRE + `)\.?\s*,?\s+(?:de\s+|del\s+)?(\d{4})\b(\))?`)
 	// "September 8, 2025", "Monday, September 8, 2025", "Sept. 8, 2025".
-	monthDayYear = regexp.MustCompile(`(?i)\b(?:(` + weekdays + `)\s*,?\s+)?(` + monthRE + `)\.?,?\s+(\d{1,2})(?:st|nd|rd|th)?\s*,?\s+(\d{4})\b`)
+	monthDayYear = regexp.MustCompile(`\b(?:(` + weekdays + `)\s*,?\s+)?(` + monthRE + `)\.?,?\s+(\d{1,2})(?:st|nd|rd|th)?\s*,?\s+(\d{4})\b`)
 	// "September 2025", "septembre 2025", "septiembre de 2025".
-	monthYear = regexp.MustCompile(`(?i)\b(` + monthRE + `)\.?\s+(?:de\s+)?(\d{4})\b`)
+	monthYear = regexp.MustCompile(`\b(` + monthRE + `)\.?\s+(?:de\s+)?(\d{4})\b`)
 	isoDate   = regexp.MustCompile(`\b(\d{4})-(\d{2})-(\d{2})\b`)
 	dotDate   = regexp.MustCompile(`\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b`)
 	yearRE    = regexp.MustCompile(`\b(19\d\d|20\d\d|2100)\b`)
@@ -146,7 +148,49 @@ func yearWindows(text string) [][2]int {
 	return ws
 }
 
+// asciiLower lower-cases ASCII letters only, so that byte offsets stay
+// those of s; the patterns list lower-case names (accented month names
+// are matched as written in lower case, "août", "März" aside, below).
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// hasMonth reports whether the lower-cased text has a month name as a word.
+func hasMonth(text string) bool {
+	for i := 0; i < len(text); {
+		r, n := utf8.DecodeRuneInString(text[i:])
+		if !unicode.IsLetter(r) {
+			i += n
+			continue
+		}
+		j := i
+		for j < len(text) {
+			r, n := utf8.DecodeRuneInString(text[j:])
+			if !unicode.IsLetter(r) {
+				break
+			}
+			j += n
+		}
+		if _, ok := months[text[i:j]]; ok {
+			return true
+		}
+		i = j
+	}
+	return false
+}
+
 func findDatesIn(text string) []communique.DateMention {
+	// The patterns are matched against a lower-cased copy: case-folding
+	// inside the regexp costs more than the rest of enrichment.
+	orig := text
+	text = asciiLower(orig)
+	named := hasMonth(text)
 	type hit struct {
 		start, end int
 		m          communique.DateMention
@@ -160,7 +204,13 @@ func findDatesIn(text string) []communique.DateMention {
 		}
 		return false
 	}
-	for _, m := range dayMonthYear.FindAllStringSubmatchIndex(text, -1) {
+	var dmy, mdy, my [][]int
+	if named {
+		dmy = dayMonthYear.FindAllStringSubmatchIndex(text, -1)
+		mdy = monthDayYear.FindAllStringSubmatchIndex(text, -1)
+		my = monthYear.FindAllStringSubmatchIndex(text, -1)
+	}
+	for _, m := range dmy {
 		start, end := m[0], m[1]
 		mon := months[strings.TrimSuffix(strings.ToLower(text[m[8]:m[9]]), ".")]
 		d, ok := validDate(atoi(text[m[10]:m[11]]), mon, atoi(text[m[6]:m[7]]))
@@ -174,9 +224,9 @@ func findDatesIn(text string) []communique.DateMention {
 		if m[12] >= 0 && m[4] < 0 {
 			end = m[12]
 		}
-		hits = append(hits, hit{start, end, communique.DateMention{Text: text[start:end], Date: d}})
+		hits = append(hits, hit{start, end, communique.DateMention{Text: orig[start:end], Date: d}})
 	}
-	for _, m := range monthDayYear.FindAllStringSubmatchIndex(text, -1) {
+	for _, m := range mdy {
 		if taken(m[0], m[1]) {
 			continue
 		}
@@ -185,7 +235,7 @@ func findDatesIn(text string) []communique.DateMention {
 		if !ok {
 			continue
 		}
-		hits = append(hits, hit{m[0], m[1], communique.DateMention{Text: text[m[0]:m[1]], Date: d}})
+		hits = append(hits, hit{m[0], m[1], communique.DateMention{Text: orig[m[0]:m[1]], Date: d}})
 	}
 	for _, re := range []*regexp.Regexp{isoDate, dotDate} {
 		for _, m := range re.FindAllStringSubmatchIndex(text, -1) {
@@ -198,15 +248,15 @@ func findDatesIn(text string) []communique.DateMention {
 				y, mo, d = c, b, a
 			}
 			if ds, ok := validDate(y, mo, d); ok {
-				hits = append(hits, hit{m[0], m[1], communique.DateMention{Text: text[m[0]:m[1]], Date: ds}})
+				hits = append(hits, hit{m[0], m[1], communique.DateMention{Text: orig[m[0]:m[1]], Date: ds}})
 			}
 		}
 	}
-	for _, m := range monthYear.FindAllStringSubmatchIndex(text, -1) {
+	for _, m := range my {
 		if taken(m[0], m[1]) {
 			continue
 		}
-		w := text[m[2]:m[3]]
+		w := orig[m[2]:m[3]]
 		// "May 2025" is a date; "may 2025" is not; short forms need their
 		// capital too ("mar", "dic" are words).
 		if w == strings.ToLower(w) && len(w) < 5 {
@@ -216,13 +266,13 @@ func findDatesIn(text string) []communique.DateMention {
 		if y < 1800 || y > 2200 {
 			continue
 		}
-		hits = append(hits, hit{m[0], m[1], communique.DateMention{Text: text[m[0]:m[1]], Year: y}})
+		hits = append(hits, hit{m[0], m[1], communique.DateMention{Text: orig[m[0]:m[1]], Year: y}})
 	}
 	for _, m := range yearRE.FindAllStringSubmatchIndex(text, -1) {
-		if taken(m[0], m[1]) || !loneYear(text, m[0], m[1]) {
+		if taken(m[0], m[1]) || !loneYear(orig, m[0], m[1]) {
 			continue
 		}
-		hits = append(hits, hit{m[0], m[1], communique.DateMention{Text: text[m[0]:m[1]], Year: atoi(text[m[0]:m[1]])}})
+		hits = append(hits, hit{m[0], m[1], communique.DateMention{Text: orig[m[0]:m[1]], Year: atoi(text[m[0]:m[1]])}})
 	}
 	sort.SliceStable(hits, func(i, j int) bool { return hits[i].start < hits[j].start })
 	out := []communique.DateMention{}
