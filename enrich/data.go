@@ -263,7 +263,10 @@ func load() (*gazetteer, error) {
 			}
 		}
 		for _, d := range r.demFr {
+			// French writes demonyms lower-case after the noun: "le
+			// Premier ministre irakien".
 			g.add(g.langPhrases["fr"], d, kDemonym, i)
+			g.add(g.langPhrases["fr"], strings.ToLower(d), kDemonym, i)
 		}
 	}
 	for d, code := range demonyms {

@@ -273,7 +273,7 @@ func (a *analysis) match() {
 		}
 		// Place and organisation names are capitalised in every
 		// language handled; lower-case matches are titles only.
-		if !t.cap && p.kind != kTitle && !strings.HasPrefix(t.s, "al-") {
+		if !t.cap && p.kind != kTitle && !strings.HasPrefix(t.s, "al-") && !(p.kind == kDemonym && a.lang == "fr") {
 			i++
 			continue
 		}

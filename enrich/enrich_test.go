@@ -208,6 +208,24 @@ func TestLanguage(t *testing.T) {
 	}
 }
 
+func TestOtherLanguages(t *testing.T) {
+	e := newEnricher(t)
+	tests := []struct {
+		lang, text string
+		want       communique.Person
+	}{
+		{"fr", "Le président Emmanuel Macron a reçu le Premier ministre irakien Mohammed Shia' al-Sudani à Paris.", communique.Person{Name: "Mohammed Shia' al-Sudani", Title: "Premier ministre", Affiliation: "Iraq"}},
+		{"es", "El presidente Pedro Sánchez viajó a Bruselas.", communique.Person{Name: "Pedro Sánchez", Title: "presidente"}},
+		{"de", "Bundeskanzler Friedrich Merz reiste nach Paris.", communique.Person{Name: "Friedrich Merz", Title: "Bundeskanzler"}},
+	}
+	for _, tt := range tests {
+		got := e.Enrich(Doc{Text: tt.text, Lang: tt.lang}).People
+		if !slices.Contains(got, tt.want) {
+			t.Errorf("%s: people = %+v, want %+v among them", tt.lang, got, tt.want)
+		}
+	}
+}
+
 func TestFrenchCountries(t *testing.T) {
 	e := newEnricher(t)
 	got := e.Enrich(Doc{Text: "Le ministre s'est rendu en Allemagne puis en Irak, le 8 septembre 2025.", Lang: "fr"})

@@ -249,6 +249,11 @@ func (a *analysis) titleAt(i int) (ttl, kindName, affil string, end int, ok bool
 		tEnd = a.toks[m-1].end
 	}
 	ttl = a.text[tStart:tEnd]
+	// Written after, in French: "le Premier ministre irakien".
+	if s2 := a.spanOf(end); s2 != nil && s2.i == end && s2.kind == kDemonym && !a.toks[end].cap && affil == "" {
+		affil = a.affilOf(s2)
+		end = s2.j
+	}
 	// Written before: "NATO Secretary General", "Iraq's Minister", "the
 	// Iraqi Prime Minister".
 	b := i - 1
