@@ -1,0 +1,245 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/communique-news/communique"
+	"github.com/communique-news/communique/dedup"
+	"github.com/communique-news/communique/edit"
+	"github.com/communique-news/communique/enrich"
+	"github.com/communique-news/communique/extract"
+	"github.com/communique-news/communique/fetch"
+)
+
+// Outcome says what ingesting an item did.
+type Outcome string
+
+const (
+	OutcomeNew       Outcome = "new"       // a new release
+	OutcomeCopy      Outcome = "copy"      // attached to a known release as a copy
+	OutcomeRevision  Outcome = "revision"  // a known release changed: new revision
+	OutcomeUnchanged Outcome = "unchanged" // nothing new (or only cosmetic changes)
+	OutcomeRepointed Outcome = "repointed" // the originator's page replaced a republisher's copy
+)
+
+// Ingest turns one item into a stored release: fetch the page, extract,
+// edit, de-duplicate, enrich, store. Ingesting a known item again (a
+// sitemap's lastmod changed) stores a revision if its text changed. A transient fetch failure is returned
+// (the job is retried) unless last is true, when the feed's own content is
+// used instead and the release is marked as a fallback.
+func (p *Pipeline) Ingest(ctx context.Context, src *communique.Source, it communique.Item, last bool) (Outcome, *communique.Release, error) {
+	if it.URL == "" && it.ContentHTML == "" && it.Summary == "" {
+		return OutcomeUnchanged, nil, p.Store.MarkItem(ctx, src.ID, it.Key, it.URL, 0)
+	}
+	a, err := p.read(ctx, it.URL, last)
+	if err != nil {
+		return "", nil, err
+	}
+	if a == nil || strings.TrimSpace(a.Text) == "" {
+		a = extract.FromItem(it)
+	}
+	var original *communique.Article
+	if a.OriginalURL != "" && !sameURL(a.OriginalURL, a.URL) && !sameURL(a.OriginalURL, it.URL) {
+		// A republisher's copy that names its original: unless the original
+		// is known already, read it too, so that the release is the
+		// originator's own page. Failing that, the copy's text stands in
+		// until the original arrives.
+		known, err := found(p.Store.ReleaseByURL(ctx, communique.CanonicalURL(a.OriginalURL)))
+		if err != nil {
+			return "", nil, err
+		}
+		if known == nil {
+			if o, err := p.read(ctx, a.OriginalURL, true); err == nil && o != nil && strings.TrimSpace(o.Text) != "" {
+				original = o
+			}
+		}
+	}
+	start := time.Now()
+	rel := edit.Release(a, it, src, p.now())
+	copyURL := ""
+	if original != nil {
+		orig := edit.Release(original, communique.Item{URL: a.OriginalURL, Title: it.Title, Published: it.Published, DateMissing: it.DateMissing}, src, p.now())
+		if orig.Organization == src.Organization && a.Originator != "" {
+			orig.Organization = a.Originator
+		}
+		copyURL = it.URL
+		rel = orig
+	} else if !sameURL(rel.URL, it.URL) && it.URL != "" {
+		copyURL = it.URL // the copy's text stands in for the original named by it
+	}
+	p.Metrics.stage("edit", start)
+	start = time.Now()
+	p.enrich(rel)
+	p.Metrics.stage("enrich", start)
+	start = time.Now()
+	rel.ContentHash = dedup.ContentHash(rel.Text)
+	rel.Fingerprint = dedup.Fingerprint(rel.Text, nil)
+	p.Metrics.stage("fingerprint", start)
+
+	start = time.Now()
+	outcome, err := p.store(ctx, src, rel, copyURL)
+	p.Metrics.stage("store", start)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := p.Store.MarkItem(ctx, src.ID, it.Key, it.URL, rel.ID); err != nil {
+		return "", nil, err
+	}
+	p.Metrics.ingest(outcome)
+	p.logger().Info("ingested", "source", src.ID, "url", it.URL, "release", rel.ID, "outcome", outcome, "fallback", rel.Fallback)
+	return outcome, rel, nil
+}
+
+// read fetches and extracts a page. Transient failures are returned unless
+// last is set; every other failure yields a nil article (the caller falls
+// back on the feed's content).
+func (p *Pipeline) read(ctx context.Context, url string, last bool) (*communique.Article, error) {
+	if url == "" {
+		return nil, nil
+	}
+	start := time.Now()
+	resp, err := p.Fetcher.Get(ctx, fetch.Request{URL: url})
+	p.Metrics.stage("fetch", start)
+	if err != nil {
+		if transient(err) && !last {
+			return nil, err
+		}
+		p.logger().Warn("page not fetched; using the feed's content", "url", url, "err", err)
+		return nil, nil
+	}
+	start = time.Now()
+	a, err := extract.Extract(resp.Body, resp.URL, p.Extract)
+	p.Metrics.stage("extract", start)
+	if err != nil {
+		p.logger().Warn("page not extracted; using the feed's content", "url", url, "err", err)
+		return nil, nil
+	}
+	return a, nil
+}
+
+// transient reports whether a fetch error may go away by itself.
+func transient(err error) bool {
+	var fe *fetch.Error
+	if !errors.As(err, &fe) {
+		return !errors.Is(err, context.Canceled)
+	}
+	switch fe.Kind {
+	case fetch.KindTimeout, fetch.KindNetwork, fetch.KindRetryLater:
+		return true
+	case fetch.KindStatus:
+		return fe.Status >= 500 || fe.Status == 408 || fe.Status == 429
+	}
+	return false
+}
+
+// enrich finds the release's language when the page did not say, and its
+// entities.
+func (p *Pipeline) enrich(r *communique.Release) {
+	if r.Language == "" {
+		r.Language = enrich.Language(r.Text)
+	}
+	if p.Enricher == nil || r.Text == "" {
+		return
+	}
+	r.Entities = p.Enricher.Enrich(enrich.Doc{Title: r.Title, Text: r.Text, Lang: r.Language, Originator: r.Organization})
+}
+
+// store decides what the release is against what is stored — new, a copy of
+// a known release, a revision of one, or nothing new — and stores it so.
+func (p *Pipeline) store(ctx context.Context, src *communique.Source, rel *communique.Release, copyURL string) (Outcome, error) {
+	byURL, err := found(p.Store.ReleaseByURL(ctx, rel.URL))
+	if err != nil {
+		return "", err
+	}
+	if byURL == nil && copyURL != "" {
+		if byURL, err = found(p.Store.ReleaseByURL(ctx, copyURL)); err != nil {
+			return "", err
+		}
+	}
+	var byHash *communique.Release
+	var similar []*communique.Release
+	if byURL == nil {
+		if byHash, err = found(p.Store.ReleaseByHash(ctx, rel.ContentHash)); err != nil {
+			return "", err
+		}
+		if byHash == nil {
+			if similar, err = p.Store.SimilarReleases(ctx, rel.Fingerprint, dedup.MaxDistance, 5); err != nil {
+				return "", err
+			}
+		}
+	}
+	v := dedup.Decide(rel, byURL, byHash, similar)
+	switch v.Kind {
+	case dedup.New:
+		if err := p.Store.CreateRelease(ctx, rel); err != nil {
+			return "", err
+		}
+		if copyURL != "" {
+			if err := p.addCopy(ctx, rel.ID, src, copyURL); err != nil {
+				return "", err
+			}
+		}
+		return OutcomeNew, nil
+	case dedup.Copy:
+		rel.ID = v.Release.ID
+		if v.Repoint {
+			// The originator's page arrived after a republisher's copy:
+			// it becomes the release's text and URL.
+			up := *v.Release
+			up.URL, up.Title, up.HTML, up.Text, up.Lede = rel.URL, rel.Title, rel.HTML, rel.Text, rel.Lede
+			up.WordCount, up.ContentHash, up.Fingerprint = rel.WordCount, rel.ContentHash, rel.Fingerprint
+			up.Organization = rel.Organization
+			up.Fallback = rel.Fallback
+			if err := p.Store.UpdateRelease(ctx, &up); err != nil {
+				return "", err
+			}
+			if err := p.addCopy(ctx, rel.ID, src, v.Release.URL); err != nil {
+				return "", err
+			}
+			return OutcomeRepointed, nil
+		}
+		u := copyURL
+		if u == "" {
+			u = rel.URL
+		}
+		if err := p.addCopy(ctx, rel.ID, src, u); err != nil {
+			return "", err
+		}
+		return OutcomeCopy, nil
+	case dedup.Revision:
+		rel.ID = v.Release.ID
+		rel.Retrieved = v.Release.Retrieved
+		if err := p.Store.ReviseRelease(ctx, rel); err != nil {
+			return "", err
+		}
+		return OutcomeRevision, nil
+	}
+	rel.ID = v.Release.ID
+	return OutcomeUnchanged, nil
+}
+
+// found maps a store's "not found" to a nil release.
+func found(r *communique.Release, err error) (*communique.Release, error) {
+	if communique.ErrorCode(err) == communique.ENOTFOUND {
+		return nil, nil
+	}
+	return r, err
+}
+
+func (p *Pipeline) addCopy(ctx context.Context, releaseID int64, src *communique.Source, url string) error {
+	publisher := src.Organization
+	if publisher == "" {
+		publisher = src.Title
+	}
+	err := p.Store.AddCopy(ctx, &communique.Copy{ReleaseID: releaseID, SourceID: src.ID, URL: communique.CanonicalURL(url), Publisher: publisher, FirstSeen: p.now()})
+	if err != nil {
+		return fmt.Errorf("attaching copy %s: %w", url, err)
+	}
+	return nil
+}
+
+func sameURL(a, b string) bool { return communique.CanonicalURL(a) == communique.CanonicalURL(b) }
