@@ -1,0 +1,350 @@
+// Package searchbench measures the SQLite store's search at scale: it builds
+// a store of synthetic releases and times a fixed mix of queries. It backs
+// `communique bench search` and the store's go test benchmarks.
+//
+// The synthetic corpus is deterministic for a seed: a vocabulary of 50,000
+// made-up words drawn with a Zipf distribution (a few words are in nearly
+// every release, most are rare), 300–1500 words a release, ~200
+// organisations (themselves Zipf-distributed), 50 sources, five languages,
+// and publication dates spread over five years.
+package searchbench
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/communique-news/communique"
+	"github.com/communique-news/communique/search"
+	"github.com/communique-news/communique/sqlite"
+)
+
+// End is the newest publication date of the corpus; dates go back five years.
+var End = time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC)
+
+const (
+	vocabulary    = 50000
+	organisations = 200
+	sources       = 50
+	span          = 5 * 365 * 24 * time.Hour
+)
+
+// Generator makes synthetic releases.
+type Generator struct {
+	seed  uint64
+	words []string
+	orgs  []string
+}
+
+// NewGenerator makes the vocabulary and organisations for seed.
+func NewGenerator(seed uint64) *Generator {
+	r := rand.New(rand.NewPCG(seed, 0x5eed))
+	syll := []string{"ka", "lo", "mi", "ne", "ta", "ri", "so", "vu", "de", "fa", "gi", "ho", "ju", "be", "ca", "po", "qua", "ze", "xi", "wa", "ly", "str", "an", "el", "or"}
+	g := &Generator{seed: seed}
+	seen := map[string]bool{}
+	for len(g.words) < vocabulary {
+		n := 1 + r.IntN(4)
+		if len(g.words) < 200 {
+			n = 1 + r.IntN(2) // the frequent words are short
+		}
+		var b strings.Builder
+		for range n {
+			b.WriteString(syll[r.IntN(len(syll))])
+		}
+		if w := b.String(); !seen[w] && len(w) > 1 {
+			seen[w] = true
+			g.words = append(g.words, w)
+		}
+	}
+	kinds := []string{"Ministry of", "Agency for", "Office of", "Council on", "Bank of", "Commission for", "Institute of", "Department of"}
+	for i := range organisations {
+		g.orgs = append(g.orgs, fmt.Sprintf("%s %s %s", kinds[i%len(kinds)], title(g.words[300+i*7]), title(g.words[301+i*11])))
+	}
+	return g
+}
+
+func title(w string) string { return strings.ToUpper(w[:1]) + w[1:] }
+
+// Word is the word of frequency rank i (0 is the most frequent).
+func (g *Generator) Word(i int) string { return g.words[i] }
+
+// Org is organisation i.
+func (g *Generator) Org(i int) string { return g.orgs[i] }
+
+// Release makes release i (0-based) deterministically, for the source IDs given.
+func (g *Generator) Release(i int, sourceIDs []int64) *communique.Release {
+	r := rand.New(rand.NewPCG(g.seed, uint64(i)))
+	zw := rand.NewZipf(r, 1.07, 2, vocabulary-1)
+	zo := rand.NewZipf(r, 1.2, 4, organisations-1)
+	n := 300 + r.IntN(1201)
+	var text, html strings.Builder
+	html.WriteString("<p>")
+	var lede string
+	sentence := 0
+	for k := range n {
+		w := g.words[zw.Uint64()]
+		if sentence == 0 {
+			w = title(w)
+		}
+		text.WriteString(w)
+		html.WriteString(w)
+		sentence++
+		switch {
+		case k == n-1:
+			text.WriteString(".")
+			html.WriteString(".</p>")
+		case sentence > 8 && r.IntN(8) == 0:
+			sentence = 0
+			if lede == "" {
+				lede = text.String() + "."
+			}
+			if r.IntN(5) == 0 {
+				text.WriteString(".\n\n")
+				html.WriteString(".</p><p>")
+			} else {
+				text.WriteString(". ")
+				html.WriteString(". ")
+			}
+		default:
+			text.WriteString(" ")
+			html.WriteString(" ")
+		}
+	}
+	tw := 5 + r.IntN(8)
+	tt := make([]string, tw)
+	for k := range tt {
+		tt[k] = g.words[zw.Uint64()]
+	}
+	tt[0] = title(tt[0])
+	lang := "en"
+	switch x := r.IntN(20); {
+	case x == 0:
+		lang = "fr"
+	case x == 1:
+		lang = "de"
+	case x == 2:
+		lang = "es"
+	case x == 3:
+		lang = "en-GB"
+	}
+	org := int(zo.Uint64())
+	pub := End.Add(-time.Duration(r.Int64N(int64(span)))).Truncate(time.Second)
+	var src int64
+	if len(sourceIDs) > 0 {
+		src = sourceIDs[org%len(sourceIDs)]
+	}
+	return &communique.Release{
+		SourceID: src, URL: fmt.Sprintf("https://org%d.example/releases/%d", org, i), Organization: g.orgs[org],
+		Title: strings.Join(tt, " "), Language: lang, Published: pub, Retrieved: pub.Add(time.Hour),
+		Lede: lede, HTML: html.String(), Text: text.String(), WordCount: n, Licence: communique.LicenceFull,
+		ContentHash: fmt.Sprintf("h%d", i), Fingerprint: r.Uint64(),
+	}
+}
+
+// Config is what a benchmark run needs.
+type Config struct {
+	Releases int
+	Dir      string // where the temporary store goes; "" for the system's temporary directory
+	Seed     uint64
+	Batch    int       // releases per transaction while loading; 0 means 1000
+	Rounds   int       // repetitions of each kind of query; 0 means 30
+	Log      io.Writer // progress, may be nil
+}
+
+// Result is the one-line summary of a run.
+type Result struct {
+	Releases          int     `json:"releases"`
+	IndexPerS         float64 `json:"index_per_s"`
+	P50Ms             float64 `json:"p50_ms"`
+	P99Ms             float64 `json:"p99_ms"`
+	FacetsP99Ms       float64 `json:"facets_p99_ms"`
+	DBBytesPerRelease float64 `json:"db_bytes_per_release"`
+	RSSMB             float64 `json:"rss_mb"`
+	OptimizeS         float64 `json:"optimize_s"`
+	// Per kind of query, p50 and p99 in milliseconds.
+	Kinds map[string][2]float64 `json:"kinds,omitempty"`
+}
+
+// Load fills db with n synthetic releases in transactions of batch, and
+// returns how long the inserts took.
+func Load(ctx context.Context, db *sqlite.DB, g *Generator, n, batch int, log io.Writer) (time.Duration, error) {
+	if batch <= 0 {
+		batch = 1000
+	}
+	var ids []int64
+	for i := range sources {
+		s := &communique.Source{Kind: communique.KindFeed, URL: fmt.Sprintf("https://src%d.example/feed", i), Title: fmt.Sprintf("Source %d", i), Licence: communique.LicenceFull}
+		if err := db.CreateSource(ctx, s); err != nil {
+			return 0, err
+		}
+		ids = append(ids, s.ID)
+	}
+	var spent time.Duration
+	rs := make([]*communique.Release, 0, batch)
+	for i := 0; i < n; {
+		rs = rs[:0]
+		for ; i < n && len(rs) < batch; i++ {
+			rs = append(rs, g.Release(i, ids))
+		}
+		start := time.Now()
+		if err := db.CreateReleases(ctx, rs); err != nil {
+			return spent, err
+		}
+		spent += time.Since(start)
+		if log != nil && (i%(batch*20) == 0 || i == n) {
+			fmt.Fprintf(log, "loaded %d/%d releases (%.0f/s)\n", i, n, float64(i)/spent.Seconds())
+		}
+	}
+	return spent, nil
+}
+
+// Queries is the fixed mix of queries, by kind, for a corpus made by g.
+func Queries(g *Generator, rounds int) map[string][]string {
+	q := map[string][]string{}
+	for k := range rounds {
+		mid := func(j int) string { return g.Word(100 + (k*37+j*101)%900) }
+		org := g.Org((k * 7) % 20)
+		from := End.AddDate(0, -3-(k%48), 0)
+		q["word"] = append(q["word"], mid(0))
+		q["two_words"] = append(q["two_words"], mid(0)+" "+mid(1))
+		q["phrase"] = append(q["phrase"], `"`+g.Word(k%50)+" "+g.Word(1+(k*3)%50)+`"`)
+		q["word_org"] = append(q["word_org"], mid(2)+` org:"`+org+`"`)
+		q["word_dates"] = append(q["word_dates"], mid(3)+" since:"+from.Format("2006-01")+" until:"+from.AddDate(0, 2, 0).Format("2006-01"))
+		q["rare_word"] = append(q["rare_word"], g.Word(20000+k*613))
+		q["common_word"] = append(q["common_word"], g.Word(k%3))
+		q["facets"] = append(q["facets"], mid(4))
+	}
+	return q
+}
+
+// Run builds a temporary store of cfg.Releases releases, runs the query mix,
+// and removes the store.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	if cfg.Releases <= 0 {
+		return nil, communique.Errorf(communique.EINVALID, "--releases must be positive")
+	}
+	if cfg.Rounds <= 0 {
+		cfg.Rounds = 30
+	}
+	if cfg.Seed == 0 {
+		cfg.Seed = 1
+	}
+	dir, err := os.MkdirTemp(cfg.Dir, "communique-bench-search-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "communique.db")
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	g := NewGenerator(cfg.Seed)
+	spent, err := Load(ctx, db, g, cfg.Releases, cfg.Batch, cfg.Log)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Releases: cfg.Releases, IndexPerS: round(float64(cfg.Releases)/spent.Seconds(), 1), Kinds: map[string][2]float64{}}
+	start := time.Now()
+	if err := db.Optimize(ctx); err != nil {
+		return nil, err
+	}
+	res.OptimizeS = round(time.Since(start).Seconds(), 2)
+	if err := db.Checkpoint(ctx); err != nil {
+		return nil, err
+	}
+	var size int64
+	for _, p := range []string{path, path + "-wal"} {
+		if fi, err := os.Stat(p); err == nil {
+			size += fi.Size()
+		}
+	}
+	res.DBBytesPerRelease = round(float64(size)/float64(cfg.Releases), 0)
+
+	var all, facets []time.Duration
+	qs := Queries(g, cfg.Rounds)
+	kinds := make([]string, 0, len(qs))
+	for k := range qs {
+		kinds = append(kinds, k)
+	}
+	slices.Sort(kinds)
+	for _, kind := range kinds {
+		var times []time.Duration
+		for _, text := range qs[kind] {
+			q, err := search.Parse(text, End)
+			if err != nil {
+				return nil, fmt.Errorf("query %q: %w", text, err)
+			}
+			q.Limit = 20
+			q.Facets = kind == "facets"
+			start := time.Now()
+			p, err := db.Releases(ctx, q)
+			if err != nil {
+				return nil, fmt.Errorf("query %q: %w", text, err)
+			}
+			d := time.Since(start)
+			if cfg.Log != nil && len(times) == 0 {
+				fmt.Fprintf(cfg.Log, "%-12s %-50q %6d results %8.2f ms\n", kind, text, p.Total, ms(d))
+			}
+			times = append(times, d)
+		}
+		if kind == "facets" {
+			facets = append(facets, times...)
+		} else {
+			all = append(all, times...)
+		}
+		res.Kinds[kind] = [2]float64{round(ms(percentile(times, 50)), 2), round(ms(percentile(times, 99)), 2)}
+	}
+	res.P50Ms = round(ms(percentile(all, 50)), 2)
+	res.P99Ms = round(ms(percentile(all, 99)), 2)
+	res.FacetsP99Ms = round(ms(percentile(facets, 99)), 2)
+	res.RSSMB = round(float64(PeakRSS())/(1<<20), 1)
+	return res, nil
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func round(v float64, digits int) float64 {
+	f, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'f', digits, 64), 64)
+	return f
+}
+
+// percentile is the p-th percentile (nearest rank) of ds.
+func percentile(ds []time.Duration, p int) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	i := (p*len(s) + 99) / 100
+	return s[max(0, min(len(s)-1, i-1))]
+}
+
+// PeakRSS is the process's peak resident set size in bytes (VmHWM), or 0
+// where /proc is not available.
+func PeakRSS() int64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err == nil {
+				return kb << 10
+			}
+		}
+	}
+	return 0
+}

@@ -1,0 +1,73 @@
+package searchbench
+
+import (
+	"context"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestGenerator(t *testing.T) {
+	g := NewGenerator(1)
+	a, b := g.Release(5, []int64{1, 2}), NewGenerator(1).Release(5, []int64{1, 2})
+	if !reflect.DeepEqual(a, b) {
+		t.Fatal("the generator is not deterministic")
+	}
+	if reflect.DeepEqual(a, g.Release(6, []int64{1, 2})) {
+		t.Fatal("two releases are the same")
+	}
+	orgs := map[string]bool{}
+	counts := map[string]int{}
+	for i := range 300 {
+		r := g.Release(i, nil)
+		if n := len(strings.Fields(r.Text)); n < 300 || n > 1500 || n != r.WordCount {
+			t.Errorf("release %d has %d words (WordCount %d), want 300–1500", i, n, r.WordCount)
+		}
+		if r.Published.After(End) || r.Published.Before(End.Add(-span)) {
+			t.Errorf("release %d published %v, outside five years", i, r.Published)
+		}
+		if r.Lede == "" || r.Title == "" || !strings.HasPrefix(r.HTML, "<p>") {
+			t.Errorf("release %d incomplete: %q %q", i, r.Title, r.Lede)
+		}
+		orgs[r.Organization] = true
+		for _, w := range strings.Fields(strings.ToLower(strings.ReplaceAll(r.Text, ".", ""))) {
+			counts[w]++
+		}
+	}
+	if len(orgs) < 30 {
+		t.Errorf("only %d organisations in 300 releases", len(orgs))
+	}
+	// Zipf: the most frequent word is far more frequent than a mid-rank one.
+	if counts[g.Word(0)] < 20*counts[g.Word(1000)] {
+		t.Errorf("word 0 seen %d times, word 1000 %d times: not a Zipf distribution", counts[g.Word(0)], counts[g.Word(1000)])
+	}
+}
+
+func TestRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a store of 200 releases")
+	}
+	res, err := Run(context.Background(), Config{Releases: 200, Dir: t.TempDir(), Rounds: 3, Batch: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Releases != 200 || res.IndexPerS <= 0 || res.DBBytesPerRelease <= 0 || res.P99Ms < res.P50Ms || res.FacetsP99Ms <= 0 {
+		t.Errorf("implausible result %+v", res)
+	}
+	if len(res.Kinds) != 8 {
+		t.Errorf("kinds %v, want the 8 kinds of query", res.Kinds)
+	}
+	if PeakRSS() <= 0 {
+		t.Log("no /proc/self/status: rss_mb is 0")
+	}
+}
+
+func TestQueriesFindSomething(t *testing.T) {
+	g := NewGenerator(1)
+	qs := Queries(g, 2)
+	for _, kind := range []string{"word", "two_words", "phrase", "word_org", "word_dates", "rare_word", "common_word", "facets"} {
+		if len(qs[kind]) != 2 {
+			t.Errorf("kind %s: %d queries", kind, len(qs[kind]))
+		}
+	}
+}
