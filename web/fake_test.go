@@ -270,6 +270,11 @@ func fixture() *fakeStore {
 			HTML:      "<p>Secretary General Mark Rutte welcomed Prime Minister Mohammed Shia' al-Sudani of Iraq.</p><p>They discussed NATO Mission Iraq.</p>",
 			Text:      "Secretary General Mark Rutte welcomed Prime Minister Mohammed Shia' al-Sudani of Iraq.\n\nThey discussed NATO Mission Iraq.",
 			WordCount: 18, Licence: communique.LicenceFull, Revisions: 1,
+			Entities: &communique.Entities{
+				People:        []communique.Person{{Name: "Mark Rutte", Title: "Secretary General", Affiliation: "NATO"}, {Name: `Mohammed Shia' al-Sudani`, Title: "Prime Minister"}},
+				Organizations: []communique.Organization{{Name: "NATO Mission Iraq", Acronym: "NMI"}},
+				Places:        []communique.Place{{Name: "Iraq", Kind: communique.PlaceCountry, Country: "IQ"}, {Name: "Middle East", Kind: communique.PlaceRegion}},
+			},
 			Copies: []communique.Copy{{ID: 1, ReleaseID: 1, SourceID: 9, URL: "https://www.miragenews.com/nato-chief-welcomes-iraqi-prime-minister/", Publisher: "Mirage News", FirstSeen: t0.Add(2 * time.Hour)}}},
 		{ID: 2, SourceID: 1, URL: "https://www.nato.int/cps/en/natohq/news_237500.htm", Organization: "NATO", Country: "BE",
 			Title: "Allies agree new defence plans", Language: "en",

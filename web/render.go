@@ -148,6 +148,67 @@ type releaseView struct {
 	Snippet        template.HTML
 	Copies         []copyView
 	Attribution    string
+	Entities       []entityGroup // who and where the release names
+}
+
+// entityGroup is one kind of entity named in a release, each linking to a
+// search for it.
+type entityGroup struct {
+	Name  string
+	Items []entityLink
+}
+
+type entityLink struct {
+	Label, Detail, Href string
+}
+
+// searchHref is the search page for a query.
+func searchHref(q string) string { return "/search?" + url.Values{"q": {q}}.Encode() }
+
+// quoted makes s a phrase of the query language.
+func quoted(s string) string { return `"` + strings.ReplaceAll(s, `"`, "") + `"` }
+
+func entityGroups(e *communique.Entities) []entityGroup {
+	if e == nil {
+		return nil
+	}
+	var groups []entityGroup
+	var people []entityLink
+	for _, p := range e.People {
+		var detail []string
+		for _, d := range []string{p.Title, p.Affiliation} {
+			if d != "" {
+				detail = append(detail, d)
+			}
+		}
+		people = append(people, entityLink{Label: p.Name, Detail: strings.Join(detail, ", "), Href: searchHref("person:" + quoted(p.Name))})
+	}
+	if len(people) > 0 {
+		groups = append(groups, entityGroup{Name: "People", Items: people})
+	}
+	var orgs []entityLink
+	for _, o := range e.Organizations {
+		l := entityLink{Label: o.Name, Href: searchHref(quoted(o.Name))}
+		if o.Acronym != "" && o.Acronym != o.Name {
+			l.Detail = o.Acronym
+		}
+		orgs = append(orgs, l)
+	}
+	if len(orgs) > 0 {
+		groups = append(groups, entityGroup{Name: "Organisations", Items: orgs})
+	}
+	var places []entityLink
+	for _, p := range e.Places {
+		l := entityLink{Label: p.Name, Href: searchHref(quoted(p.Name))}
+		if p.Kind == communique.PlaceCountry && p.Country != "" {
+			l.Href = searchHref("country:" + p.Country)
+		}
+		places = append(places, l)
+	}
+	if len(places) > 0 {
+		groups = append(groups, entityGroup{Name: "Places", Items: places})
+	}
+	return groups
 }
 
 type copyView struct {
@@ -199,6 +260,9 @@ func (s *server) view(r *communique.Release, withBody bool) *releaseView {
 	org := r.Organization
 	if org == "" {
 		org = "the originator"
+	}
+	if withBody {
+		v.Entities = entityGroups(r.Entities)
 	}
 	v.Attribution = strings.NewReplacer("{organization}", org, "{site}", s.siteName).Replace(s.attribution)
 	return v
