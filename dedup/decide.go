@@ -52,7 +52,8 @@ type Verdict struct {
 	// Repoint is set on a Copy when the incoming release is the
 	// originator's own page and the stored one is a republisher's copy:
 	// the stored release must take the incoming URL and text, and its old
-	// URL becomes a copy.
+	// URL becomes a copy (unless it is the same URL: a copy that named the
+	// original was stored under the original's URL).
 	Repoint bool
 	// Resemblance is the text comparison that made a near-duplicate Copy.
 	Resemblance Resemblance
@@ -87,7 +88,19 @@ func DecideWith(in *communique.Release, byURL, byHash *communique.Release, simil
 		}
 		switch {
 		case storedHash != hash || NormalizeText(byURL.Title) != NormalizeText(in.Title):
+			// A republisher's copy filed under the original's URL (it
+			// named the original), or the original arriving where its
+			// copy's text stood: one release, not a new revision.
+			if AtOrigin(in) != AtOrigin(byURL) {
+				if r := Resemble(in.Text, byURL.Text, nil); r.Duplicate() {
+					return Verdict{Kind: Copy, Release: byURL, Repoint: AtOrigin(in), Resemblance: r}
+				}
+			}
 			return Verdict{Kind: Revision, Release: byURL}
+		case AtOrigin(in) && !AtOrigin(byURL):
+			// The originator's page, with the text of the copy that
+			// was stored under its URL.
+			return Verdict{Kind: Copy, Release: byURL, Repoint: true}
 		case byURL.Text == in.Text && byURL.Title == in.Title:
 			return Verdict{Kind: Same, Release: byURL}
 		}
@@ -118,26 +131,38 @@ func repoint(in, stored *communique.Release) bool {
 	return AtOrigin(in) && !AtOrigin(stored)
 }
 
-// AtOrigin reports whether r's URL is on its organisation's own site: the
-// host names the organisation (nato.int for "NATO", rba.gov.au for "Reserve
-// Bank of Australia", federalreserve.gov for "Federal Reserve") or the page's
-// site name is the organisation's name. Initials may skip words (pmo.iq
-// for "Prime Minister's Media Office").
+// AtOrigin reports whether r was read on its organisation's own site: the
+// page's site name names the organisation, or, when the page gave no site
+// name, its URL's host does (nato.int for "NATO", rba.gov.au for "Reserve
+// Bank of Australia", federalreserve.gov for "Federal Reserve", pmo.iq for
+// "Prime Minister's Media Office": initials may skip words). The site name
+// comes first because a republisher's copy that names its original carries
+// the original's URL but the republisher's site name.
 func AtOrigin(r *communique.Release) bool {
 	org := strings.TrimSpace(r.Organization)
 	if org == "" {
 		return false
 	}
-	if r.SiteName != "" && NormalizeText(r.SiteName) == NormalizeText(org) {
-		return true
+	if site := strings.TrimSpace(r.SiteName); site != "" {
+		return namesOrg(Words(site), org)
 	}
 	h := host(r.URL)
 	if h == "" {
 		return false
 	}
-	labels := strings.FieldsFunc(h, func(r rune) bool { return r == '.' || r == '-' })
+	return namesOrg(strings.FieldsFunc(h, func(r rune) bool { return r == '.' || r == '-' }), org)
+}
+
+// namesOrg reports whether labels (host labels or the words of a site
+// name) name the organisation org: a label is its one word, its initials
+// (possibly skipping words), or contains its significant words run
+// together.
+func namesOrg(labels []string, org string) bool {
 	squashed := strings.Join(labels, "")
 	words := Words(org)
+	if len(words) == 0 {
+		return false
+	}
 	if len(words) == 1 {
 		for _, l := range labels {
 			if l == words[0] {
@@ -146,8 +171,6 @@ func AtOrigin(r *communique.Release) bool {
 		}
 		return len(words[0]) >= 5 && strings.Contains(squashed, words[0])
 	}
-	// Initials of the capitalised words, and the significant words run
-	// together.
 	var initials, joined strings.Builder
 	for _, f := range strings.Fields(org) {
 		rs := []rune(f)

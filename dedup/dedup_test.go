@@ -97,6 +97,17 @@ func TestRepoint(t *testing.T) {
 	if v := Decide(release(0, mirageURL, "NATO", "Mirage News", copy), natoRel, nil, nil); v.Kind != Copy || v.Repoint {
 		t.Fatalf("copy found by its URL: %v repoint %v", v.Kind, v.Repoint)
 	}
+	// The copy named its original, so it was stored under NATO's URL with
+	// the republisher's text; NATO's page then arrives at that URL.
+	underOrig := release(9, natoURL, "NATO", "Mirage News", copy)
+	if v := Decide(release(0, natoURL, "NATO", "NATO", original), underOrig, nil, nil); v.Kind != Copy || !v.Repoint {
+		t.Fatalf("original at the URL its copy was stored under: %v repoint %v, want copy with repoint", v.Kind, v.Repoint)
+	}
+	// And the other way round: the copy that names the original comes
+	// after it, under its URL: a copy, not a revision.
+	if v := Decide(release(0, natoURL, "NATO", "Mirage News", copy), natoRel, nil, nil); v.Kind != Copy || v.Repoint {
+		t.Fatalf("copy under the original's URL: %v repoint %v, want copy", v.Kind, v.Repoint)
+	}
 	// Two pages of one site (a second feed, a redesign) are not re-pointed.
 	other := release(0, "https://www.nato.int/cps/en/natohq/news_237318.htm?selectedLocale=en&x=1", "NATO", "NATO", original)
 	if v := Decide(other, nil, natoRel, nil); v.Kind != Copy || v.Repoint {
@@ -116,6 +127,9 @@ func TestAtOrigin(t *testing.T) {
 		{"https://www.pmo.iq/press2025/8-9-202502.htm", "Prime Minister's Media Office", "", true},
 		{"https://example.com/x", "Prime Minister's Media Office", "Prime Minister's Media Office", true},
 		{"https://news.un.org/en/story/2025/09/1", "", "", false},
+		{natoURL, "NATO", "Mirage News", false}, // a copy filed under the original's URL
+		{"https://www.rba.gov.au/x", "Reserve Bank of Australia", "RBA", true},
+		{"https://example.org/", "ÉCOLE", "", false},
 	}
 	for _, c := range cases {
 		r := &communique.Release{URL: c.url, Organization: c.org, SiteName: c.site}
