@@ -119,10 +119,16 @@ func SitemapsFromRobots(robots []byte, base string) []string {
 
 // HubFromHeader reads WebSub discovery from HTTP Link headers
 // (Link: <https://hub.example/>; rel="hub", <https://site/feed>; rel="self"):
-// the first hub and the first self URL, or "" for each that is absent.
+// the first hub and the first self URL that are absolute http(s) URLs, or ""
+// for each that is absent.
 func HubFromHeader(h http.Header) (hub, self string) {
 	for _, v := range h.Values("Link") {
 		for _, l := range splitLinkHeader(v) {
+			u := baseURL(l.url)
+			if u == nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+				continue // a relative reference would need the request's URL
+			}
+			l.url = u.String()
 			for _, rel := range strings.Fields(strings.ToLower(l.rel)) {
 				switch {
 				case rel == "hub" && hub == "":

@@ -3,6 +3,7 @@ package feed
 import (
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -109,4 +110,36 @@ func TestHubFromHeader(t *testing.T) {
 	if hub, self := HubFromHeader(http.Header{}); hub != "" || self != "" {
 		t.Errorf("no header: %q, %q", hub, self)
 	}
+}
+
+func FuzzDiscover(f *testing.F) {
+	f.Add(readTestdata(f, "nato_listing.html"), "text/html")
+	f.Add(readTestdata(f, "sitemap_child.xml.gz"), "")
+	f.Add([]byte(`<link rel="alternate feed" type="application/atom+xml" href="//x.org/a">`), "")
+	f.Fuzz(func(t *testing.T, body []byte, contentType string) {
+		_ = Sniff(body, contentType)
+		for _, l := range Discover(body, "https://www.example.org/page") {
+			if u := baseURL(l.URL); u == nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+				t.Fatalf("discovered a link that is not absolute http(s): %+v", l)
+			}
+		}
+		for _, s := range SitemapsFromRobots(body, "https://www.example.org/robots.txt") {
+			if baseURL(s) == nil {
+				t.Fatalf("sitemap %q is not absolute", s)
+			}
+		}
+	})
+}
+
+func FuzzHubFromHeader(f *testing.F) {
+	f.Add(`<https://hub.example.com/>; rel="hub", <https://x.org/feed>; rel=self`)
+	f.Add(`<a,b>; rel="hub self"; title="x, y"`)
+	f.Fuzz(func(t *testing.T, v string) {
+		h := http.Header{}
+		h.Set("Link", v)
+		hub, self := HubFromHeader(h)
+		if (hub != "" && baseURL(hub) == nil) || (self != "" && baseURL(self) == nil) || strings.ContainsAny(hub+self, "<>") {
+			t.Fatalf("HubFromHeader(%q) = %q, %q", v, hub, self)
+		}
+	})
 }

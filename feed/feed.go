@@ -270,9 +270,10 @@ func baseURL(s string) *url.URL {
 	return u
 }
 
-// resolve makes ref absolute against base. An http(s) result is returned;
-// other schemes (javascript:, mailto:, data:) and unparseable references
-// give "". Without a base a relative reference is returned as it is.
+// resolve makes ref absolute against base. An http(s) result with a host is
+// returned; other schemes (javascript:, mailto:, data:), hostless and
+// unparseable references give "". Without a base a relative reference is
+// returned as it is.
 func resolve(base *url.URL, ref string) string {
 	ref = strings.TrimSpace(ref)
 	if ref == "" {
@@ -294,7 +295,7 @@ func resolve(base *url.URL, ref string) string {
 		}
 		return ""
 	}
-	if s := strings.ToLower(u.Scheme); s != "http" && s != "https" {
+	if s := strings.ToLower(u.Scheme); (s != "http" && s != "https") || u.Host == "" {
 		return ""
 	}
 	return u.String()

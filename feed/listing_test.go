@@ -206,3 +206,25 @@ func TestDetectSelectorsReadMoreLinksAndLegacyEncoding(t *testing.T) {
 		t.Errorf("selectors %+v gave %+v", sel, items)
 	}
 }
+
+func FuzzDetectSelectors(f *testing.F) {
+	f.Add(readTestdata(f, "nato_listing.html"))
+	f.Add(readTestdata(f, "listing.html"))
+	f.Add([]byte(`<ul><li><a href="/a">A release</a> 3 March 2025</li><li><a href="/b">B release</a> 2 March 2025</li></ul>`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		sel, items, err := DetectSelectors(body, "https://www.example.org/news", retrieved)
+		if err != nil {
+			if communique.ErrorCode(err) != communique.EINVALID {
+				t.Fatalf("unexpected error kind: %v", err)
+			}
+			return
+		}
+		if sel.Item == "" {
+			t.Fatal("no item selector")
+		}
+		l, err := ParseListing(body, "https://www.example.org/news", sel, retrieved)
+		if err != nil || len(l.Items) != len(items) {
+			t.Fatalf("detected %+v: %d items, ParseListing: %v", sel, len(items), err)
+		}
+	})
+}
