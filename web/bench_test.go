@@ -97,3 +97,17 @@ func BenchmarkFeedWriters(b *testing.B) {
 
 // BenchmarkAPIReleases answers /api/v1/releases with 50 releases.
 func BenchmarkAPIReleases(b *testing.B) { benchGet(b, "/api/v1/releases?limit=50") }
+
+// BenchmarkFeedNotModified answers a reader polling an unchanged feed.
+func BenchmarkFeedNotModified(b *testing.B) {
+	ts := newTestSite(b, benchStore(50))
+	rec := httptest.NewRecorder()
+	ts.h.ServeHTTP(rec, httptest.NewRequest("GET", "/feed.atom", nil))
+	req := httptest.NewRequest("GET", "/feed.atom", nil)
+	req.Header.Set("If-None-Match", rec.Header().Get("ETag"))
+	b.ReportAllocs()
+	for b.Loop() {
+		w := &discardWriter{h: make(http.Header)}
+		ts.h.ServeHTTP(w, req)
+	}
+}
