@@ -148,6 +148,7 @@ type adminView struct {
 	Error    string
 	Notice   string
 	Sources  []*sourceView
+	Pager    pager
 	Form     sourceForm
 	ReadOnly bool // no Sources implementation
 }
@@ -187,9 +188,11 @@ func (s *server) renderAdmin(w http.ResponseWriter, r *http.Request, status int,
 			s.pageError(w, r, err)
 			return
 		}
-		for _, src := range srcs {
+		lo, hi, pg := paginate(r, len(srcs), sourcesPerPage)
+		for _, src := range srcs[lo:hi] {
 			v.Sources = append(v.Sources, s.sourceView(src))
 		}
+		v.Pager = pg
 	}
 	s.render(w, r, status, "admin.html", &pageData{Title: "Admin", Section: "admin", NoIndex: true, Data: v})
 }

@@ -176,28 +176,70 @@ func (s *server) sourceView(src *communique.Source) *sourceView {
 	return v
 }
 
+// sourcesPerPage is how many sources /sources and /admin show at once.
+const sourcesPerPage = 200
+
+// pager is the position of one page in a list kept in memory.
+type pager struct {
+	From, To, Of int    // 1-based, inclusive
+	Prev, Next   string // links, empty at the ends
+}
+
+// paginate picks the page ?page=N (from 1) of n items.
+func paginate(r *http.Request, n, size int) (lo, hi int, p pager) {
+	page, err := strconv.Atoi(r.URL.Query().Get("page"))
+	if err != nil || page < 1 {
+		page = 1
+	}
+	lo = min((page-1)*size, n)
+	hi = min(lo+size, n)
+	p = pager{From: lo + 1, To: hi, Of: n}
+	link := func(pg int) string {
+		v := cloneValues(r.URL.Query())
+		v.Del("page")
+		if pg > 1 {
+			v.Set("page", strconv.Itoa(pg))
+		}
+		return withParams(r.URL.Path, v)
+	}
+	if page > 1 {
+		p.Prev = link(page - 1)
+	}
+	if hi < n {
+		p.Next = link(page + 1)
+	}
+	return lo, hi, p
+}
+
+// sourcesView is what sources.html shows.
+type sourcesView struct {
+	Sources     []*sourceView
+	Total       int
+	Failing     int
+	OnlyFailing bool
+	Pager       pager
+}
+
 func (s *server) sourceList(w http.ResponseWriter, r *http.Request) {
 	srcs, err := s.store.Sources(r.Context())
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	views := make([]*sourceView, len(srcs))
-	failing := 0
-	for i, src := range srcs {
-		views[i] = s.sourceView(src)
-		if views[i].Health == "failing" {
-			failing++
+	sv := &sourcesView{Total: len(srcs), OnlyFailing: r.URL.Query().Get("health") == "failing"}
+	var views []*sourceView
+	for _, src := range srcs {
+		v := s.sourceView(src)
+		if v.Health == "failing" {
+			sv.Failing++
+		} else if sv.OnlyFailing {
+			continue
 		}
+		views = append(views, v)
 	}
-	s.render(w, r, http.StatusOK, "sources.html", &pageData{
-		Title:   "Sources",
-		Section: "sources",
-		Data: struct {
-			Sources []*sourceView
-			Failing int
-		}{views, failing},
-	})
+	lo, hi, pg := paginate(r, len(views), sourcesPerPage)
+	sv.Sources, sv.Pager = views[lo:hi], pg
+	s.render(w, r, http.StatusOK, "sources.html", &pageData{Title: "Sources", Section: "sources", Data: sv})
 }
 
 func (s *server) source(w http.ResponseWriter, r *http.Request) {

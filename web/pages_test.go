@@ -320,7 +320,11 @@ func TestOrgPages(t *testing.T) {
 func TestSourcePages(t *testing.T) {
 	ts := newTestSite(t, fixture())
 	body := ts.get(t, "/sources").Body.String()
-	mustContain(t, "sources", body, `href="/sources/1"`, "NATO news", "HTTP 503 Service Unavailable", "health-failing", "health-ok", "health-pending", "1 failing")
+	mustContain(t, "sources", body, `href="/sources/1"`, "NATO news", "HTTP 503 Service Unavailable", "health-failing", "health-ok", "health-pending", "3 sources, 1 failing")
+
+	body = ts.get(t, "/sources?health=failing").Body.String()
+	mustContain(t, "failing sources", body, `href="/sources/2"`)
+	mustNotContain(t, "failing sources", body, `href="/sources/1"`, `href="/sources/3"`)
 
 	rec := ts.get(t, "/sources/2")
 	if rec.Code != 200 {
@@ -543,4 +547,21 @@ func TestQueryErrorShapes(t *testing.T) {
 	mustContain(t, "search error", rec.Body.String(), "unexpected )", "Hint: remove it or add ( before", "(at character 6)")
 	rec = ts.get(t, "/api/v1/releases?q=nato+)")
 	mustContain(t, "API error", rec.Body.String(), `"hint": "remove it or add ( before"`, `"position": 5`, `"column": 6`)
+}
+
+func TestSourcesPaging(t *testing.T) {
+	st := fixture()
+	for i := int64(4); i <= sourcesPerPage+10; i++ {
+		st.sources = append(st.sources, &communique.Source{ID: i, Kind: communique.KindFeed, URL: fmt.Sprintf("https://s%d.example/feed", i), Organization: "Org"})
+	}
+	ts := newTestSite(t, st)
+	body := ts.get(t, "/sources").Body.String()
+	mustContain(t, "sources page 1", body, fmt.Sprintf("1–%d of %d", sourcesPerPage, sourcesPerPage+10), `href="/sources?page=2" rel="next"`, `href="/sources/1"`)
+	mustNotContain(t, "sources page 1", body, fmt.Sprintf(`href="/sources/%d"`, sourcesPerPage+1))
+	body = ts.get(t, "/sources?page=2").Body.String()
+	mustContain(t, "sources page 2", body, fmt.Sprintf(`href="/sources/%d"`, sourcesPerPage+1), `href="/sources" rel="prev"`)
+	mustNotContain(t, "sources page 2", body, `href="/sources/1"`, `rel="next"`)
+	if rec := ts.get(t, "/sources?page=99"); rec.Code != 200 {
+		t.Errorf("a page past the end: %d", rec.Code)
+	}
 }
