@@ -29,12 +29,15 @@ var (
 // feed that declares UTF-8 or nothing), and characters that XML 1.0 forbids
 // (C0 controls other than tab, LF and CR; U+FFFE, U+FFFF) are dropped.
 func xmlToUTF8(body []byte) []byte {
+	wasUTF16 := bytes.HasPrefix(body, bomUTF16LE) || bytes.HasPrefix(body, bomUTF16BE)
 	body = decodeBOM(body)
 	if m := xmlDeclEncoding.FindSubmatchIndex(body); m != nil {
 		label := strings.ToLower(string(body[m[2]:m[3]]))
 		if label != "utf-8" && label != "utf8" {
 			rest := body[m[1]:]
-			if enc, _ := charset.Lookup(label); enc != nil && !isUTF8Name(label) {
+			// After a UTF-16 BOM the text is already decoded, whatever
+			// the declaration says.
+			if enc, _ := charset.Lookup(label); enc != nil && !wasUTF16 && !isUTF8Name(label) {
 				if dec, err := enc.NewDecoder().Bytes(rest); err == nil {
 					rest = dec
 				}

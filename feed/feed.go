@@ -56,10 +56,8 @@ const maxSummaryRunes = 600
 // as Windows-1252, and characters illegal in XML are dropped before parsing.
 func Parse(body []byte, feedURL string, now time.Time) (*Feed, error) {
 	base := baseURL(feedURL)
-	body = decodeBOM(body)
-	isJSON := bytes.HasPrefix(bytes.TrimLeftFunc(body, unicode.IsSpace), []byte("{"))
-	if isJSON {
-		body = cleanUTF8(body, true)
+	if decoded := decodeBOM(body); bytes.HasPrefix(bytes.TrimLeftFunc(decoded, unicode.IsSpace), []byte("{")) {
+		body = cleanUTF8(decoded, true)
 	} else {
 		body = xmlToUTF8(body)
 	}

@@ -447,3 +447,30 @@ func TestParseGUIDSharedByEveryItem(t *testing.T) {
 		}
 	}
 }
+
+func TestParseUTF16(t *testing.T) {
+	doc := `<?xml version="1.0" encoding="UTF-16"?><rss version="2.0"><channel><title>Zürich €</title><item><title>Ärger über Ölpreise</title><link>https://x.ch/a</link></item></channel></rss>`
+	for _, order := range []string{"le", "be"} {
+		var b []byte
+		if order == "le" {
+			b = []byte{0xFF, 0xFE}
+		} else {
+			b = []byte{0xFE, 0xFF}
+		}
+		for _, r := range doc {
+			// every character here is in the BMP
+			if order == "le" {
+				b = append(b, byte(r), byte(r>>8))
+			} else {
+				b = append(b, byte(r>>8), byte(r))
+			}
+		}
+		f, err := Parse(b, "https://x.ch/rss", retrieved)
+		if err != nil {
+			t.Fatalf("UTF-16%s: %v", order, err)
+		}
+		if f.Title != "Zürich €" || len(f.Items) != 1 || f.Items[0].Title != "Ärger über Ölpreise" {
+			t.Errorf("UTF-16%s: %q %+v", order, f.Title, f.Items)
+		}
+	}
+}

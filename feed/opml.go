@@ -1,12 +1,11 @@
 package feed
 
 import (
+	"bytes"
 	"encoding/json"
 	"encoding/xml"
 	"io"
 	"strings"
-
-	"golang.org/x/net/html/charset"
 
 	"github.com/communique-news/communique"
 )
@@ -57,9 +56,8 @@ func ParseOPML(r io.Reader) ([]Outline, error) {
 		return nil, communique.Errorf(communique.EINVALID, "the OPML file is larger than %d bytes", maxOPMLBytes)
 	}
 	var doc opmlDoc
-	d := xml.NewDecoder(strings.NewReader(string(xmlToUTF8(data))))
+	d := xml.NewDecoder(bytes.NewReader(xmlToUTF8(data)))
 	d.Strict = false
-	d.CharsetReader = charset.NewReaderLabel
 	if err := d.Decode(&doc); err != nil {
 		return nil, communique.Errorf(communique.EINVALID, "not a valid OPML file: %v", err)
 	}
