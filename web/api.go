@@ -102,6 +102,33 @@ func (s *server) apiReleaseOf(r *http.Request, rel *communique.Release, full boo
 	return a
 }
 
+// apiEndpoints describe the API at GET /api/v1.
+var apiEndpoints = []struct {
+	Method string `json:"method"`
+	Path   string `json:"path"`
+	Auth   bool   `json:"auth,omitempty"`
+	About  string `json:"about"`
+}{
+	{"GET", "/api/v1/releases", false, "releases, newest first or by relevance; parameters q (query language), org, source, since, until (YYYY-MM-DD, YYYY-MM or RFC 3339; until is exclusive, a day or month includes itself), sort (date|relevance), limit (1-500), cursor (from next), facets=1"},
+	{"GET", "/api/v1/releases/{id}", false, "one release with its copies; html and text when the licence allows the full text"},
+	{"GET", "/api/v1/organizations", false, "originating organisations with their number of releases"},
+	{"GET", "/api/v1/sources", false, "sources with their health"},
+	{"GET", "/api/v1/sources/{id}", false, "one source"},
+	{"POST", "/api/v1/sources", true, `add a source: {"url", "kind" (feed|html|sitemap, or none to detect), "organization", "country", "licence" (full|summary|link), "title", "selectors" (html only)}`},
+	{"DELETE", "/api/v1/sources/{id}", true, "remove a source; its releases stay"},
+	{"POST", "/api/v1/sources/{id}/poll", true, "poll a source now"},
+}
+
+// GET /api/v1
+func (s *server) apiIndex(w http.ResponseWriter, r *http.Request) {
+	s.apiJSON(w, http.StatusOK, map[string]any{
+		"name":      s.siteName,
+		"auth":      "writes need Authorization: Bearer <admin token>",
+		"errors":    `{"error":{"code":"invalid|unauthorized|not_found|conflict|internal","message":"…"}}`,
+		"endpoints": apiEndpoints,
+	})
+}
+
 // GET /api/v1/releases?org=&source=&since=&until=&limit=&q=&sort=&cursor=&facets=1
 func (s *server) apiReleases(w http.ResponseWriter, r *http.Request) {
 	v := r.URL.Query()

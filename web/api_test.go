@@ -307,3 +307,13 @@ func TestAPIWrites(t *testing.T) {
 		t.Errorf("removed %v", got)
 	}
 }
+
+func TestAPIIndex(t *testing.T) {
+	ts := newTestSite(t, fixture())
+	for _, path := range []string{"/api/v1", "/api/v1/"} {
+		rec := ts.get(t, path)
+		if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"/api/v1/releases/{id}"`) {
+			t.Errorf("GET %s: %d", path, rec.Code)
+		}
+	}
+}

@@ -210,6 +210,8 @@ func (s *server) routes(mux *http.ServeMux, metrics http.Handler) {
 	mux.HandleFunc("POST /admin/sources/{id}/poll", s.adminPoll)
 
 	// API.
+	mux.HandleFunc("GET /api/v1", s.apiIndex)
+	mux.HandleFunc("GET /api/v1/{$}", s.apiIndex)
 	mux.HandleFunc("GET /api/v1/releases", s.apiReleases)
 	mux.HandleFunc("GET /api/v1/releases/{id}", s.apiRelease)
 	mux.HandleFunc("GET /api/v1/organizations", s.apiOrganizations)
