@@ -12,7 +12,8 @@ import (
 // only the ones their specifications allow: RFC 3339 and ISO 8601 with or
 // without a zone, RFC 822/1123 with a wrong weekday or no seconds, a 12-hour
 // clock ("Sun, 15 Dec 2024 12:15 PM"), named zones (EST, CET, AEST, …;
-// unknown ones are read as UTC), "08 Sep. 2025", "8 September 2025",
+// ET, CT, MT and PT with U.S. daylight saving time; unknown ones are read as
+// UTC), "08 Sep. 2025", "8 September 2025",
 // "September 8th, 2025", month names in English, French, German, Spanish,
 // Italian, Portuguese and Dutch, and numeric dates (2025-09-08, 08.09.2025,
 // 08-09-2025 day first; 09/08/2025 month first unless the first number is
@@ -49,6 +50,7 @@ type dateParts struct {
 	pm, am               bool
 	offset               int // seconds east of UTC
 	hasZone              bool
+	usStd                int // for ET, CT, MT, PT: the standard offset, in hours
 	nums                 []string // bare numbers, to be read as day and year
 	hourCandidate        int      // index in nums of a number followed by AM/PM
 }
@@ -97,6 +99,12 @@ func (d *dateParts) token(f string) bool {
 		return true
 	}
 	if isUpper(f) {
+		if std, ok := usZones[f]; ok {
+			if !d.hasZone {
+				d.usStd, d.hasZone = std, true
+			}
+			return true
+		}
 		if off, ok := zoneOffsets[f]; ok {
 			if !d.hasZone {
 				d.offset, d.hasZone = off, true
@@ -339,6 +347,12 @@ func (d *dateParts) time() (time.Time, bool) {
 			return time.Time{}, false
 		}
 	}
+	if d.usStd != 0 {
+		d.offset = d.usStd * 3600
+		if usDaylightTime(d.year, time.Month(d.month), d.day, d.hour) {
+			d.offset += 3600
+		}
+	}
 	t := time.Date(d.year, time.Month(d.month), d.day, d.hour, d.min, d.sec, d.nsec, time.FixedZone("", d.offset))
 	if t.Day() != d.day && d.hour != 24 {
 		return time.Time{}, false // 31 April, 30 February
@@ -396,6 +410,32 @@ var monthNames = func() map[string]int {
 	}
 	return m
 }()
+
+// usZones are the North American zones written without saying whether
+// daylight time applies (a habit of U.S. government sites: "3:30 p.m. ET"),
+// with their standard offsets.
+var usZones = map[string]int{"ET": -5, "CT": -6, "MT": -7, "PT": -8}
+
+// usDaylightTime reports whether a local date and hour falls in U.S.
+// daylight saving time (since 2007: from 2:00 on the second Sunday of March
+// to 2:00 on the first Sunday of November).
+func usDaylightTime(year int, month time.Month, day, hour int) bool {
+	sunday := func(m time.Month, nth int) int {
+		first := time.Date(year, m, 1, 0, 0, 0, 0, time.UTC).Weekday()
+		return 1 + (7-int(first))%7 + 7*(nth-1)
+	}
+	switch {
+	case month > time.March && month < time.November:
+		return true
+	case month == time.March:
+		start := sunday(time.March, 2)
+		return day > start || (day == start && hour >= 2)
+	case month == time.November:
+		end := sunday(time.November, 1)
+		return day < end || (day == end && hour < 2)
+	}
+	return false
+}
 
 // zoneOffsets are the zone abbreviations seen in feeds, in seconds east of
 // UTC. time.Parse would read an unknown abbreviation as UTC with the name

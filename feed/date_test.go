@@ -41,6 +41,12 @@ func TestParseDate(t *testing.T) {
 		{"Monday, September 8, 2025 3PM", "2025-09-08T15:00:00Z"},
 		{"Mon Sep 08 2025 10:00:00 GMT+0200 (Central European Summer Time)", "2025-09-08T08:00:00Z"},
 		{"Mon, 08 Sep 2025 10:00:00 UTC+02:00", "2025-09-08T08:00:00Z"},
+		{"September 8, 2025 3:30 PM ET", "2025-09-08T19:30:00Z"}, // daylight time
+		{"December 8, 2025 3:30 PM ET", "2025-12-08T20:30:00Z"},  // standard time
+		{"March 9, 2025 1:59 AM PT", "2025-03-09T09:59:00Z"},     // before the switch
+		{"March 9, 2025 3:00 AM PT", "2025-03-09T10:00:00Z"},     // after it
+		{"November 2, 2025 1:30 AM CT", "2025-11-02T06:30:00Z"},  // still daylight time
+		{"November 2, 2025 2:30 AM CT", "2025-11-02T08:30:00Z"},
 	} {
 		got, ok := ParseDate(tc.in)
 		want, _ := time.Parse(time.RFC3339Nano, tc.want)
