@@ -50,7 +50,7 @@ type dateParts struct {
 	pm, am               bool
 	offset               int // seconds east of UTC
 	hasZone              bool
-	usStd                int // for ET, CT, MT, PT: the standard offset, in hours
+	usStd                int      // for ET, CT, MT, PT: the standard offset, in hours
 	nums                 []string // bare numbers, to be read as day and year
 	hourCandidate        int      // index in nums of a number followed by AM/PM
 }
