@@ -52,10 +52,20 @@ func (p *Pipeline) Ingest(ctx context.Context, src *communique.Source, it commun
 		if err != nil {
 			return "", nil, err
 		}
-		if known == nil {
-			if o, err := p.read(ctx, a.OriginalURL, true); err == nil && o != nil && strings.TrimSpace(o.Text) != "" {
-				original = o
+		if known != nil {
+			// The original is stored: this copy only joins it. A copy's
+			// text never revises the originator's.
+			if err := p.addCopy(ctx, known.ID, src, it.URL); err != nil {
+				return "", nil, err
 			}
+			if err := p.Store.MarkItem(ctx, src.ID, it.Key, it.URL, known.ID); err != nil {
+				return "", nil, err
+			}
+			p.Metrics.ingest(OutcomeCopy)
+			return OutcomeCopy, known, nil
+		}
+		if o, err := p.read(ctx, a.OriginalURL, true); err == nil && o != nil && strings.TrimSpace(o.Text) != "" {
+			original = o
 		}
 	}
 	start := time.Now()
@@ -81,7 +91,11 @@ func (p *Pipeline) Ingest(ctx context.Context, src *communique.Source, it commun
 	p.Metrics.stage("fingerprint", start)
 
 	start = time.Now()
-	outcome, err := p.store(ctx, src, rel, copyURL)
+	claimed := ""
+	if !a.Fallback && a.OriginalURL == "" && a.CanonicalURL != "" && !sameURL(a.CanonicalURL, rel.URL) {
+		claimed = communique.CanonicalURL(a.CanonicalURL)
+	}
+	outcome, err := p.store(ctx, src, rel, copyURL, claimed)
 	p.Metrics.stage("store", start)
 	if err != nil {
 		return "", nil, err
@@ -150,7 +164,9 @@ func (p *Pipeline) enrich(r *communique.Release) {
 
 // store decides what the release is against what is stored — new, a copy of
 // a known release, a revision of one, or nothing new — and stores it so.
-func (p *Pipeline) store(ctx context.Context, src *communique.Source, rel *communique.Release, copyURL string) (Outcome, error) {
+// claimed is the URL an original page names as its canonical address on
+// another site, if any.
+func (p *Pipeline) store(ctx context.Context, src *communique.Source, rel *communique.Release, copyURL, claimed string) (Outcome, error) {
 	byURL, err := found(p.Store.ReleaseByURL(ctx, rel.URL))
 	if err != nil {
 		return "", err
@@ -158,6 +174,20 @@ func (p *Pipeline) store(ctx context.Context, src *communique.Source, rel *commu
 	if byURL == nil && copyURL != "" {
 		if byURL, err = found(p.Store.ReleaseByURL(ctx, copyURL)); err != nil {
 			return "", err
+		}
+	}
+	if byURL == nil && claimed != "" {
+		// A page that names as its canonical address the very URL a
+		// republisher's copy named as the original is that original (a
+		// mirror, or the site behind another address): its text replaces
+		// the copy's, and the release keeps the originator's URL.
+		known, err := found(p.Store.ReleaseByURL(ctx, claimed))
+		if err != nil {
+			return "", err
+		}
+		if known != nil && sameURL(known.URL, claimed) {
+			rel.ID = known.ID
+			return OutcomeRepointed, p.takeOriginal(ctx, src, known, rel, known.URL, rel.URL)
 		}
 	}
 	var byHash *communique.Release
@@ -189,18 +219,7 @@ func (p *Pipeline) store(ctx context.Context, src *communique.Source, rel *commu
 		if v.Repoint {
 			// The originator's page arrived after a republisher's copy:
 			// it becomes the release's text and URL.
-			up := *v.Release
-			up.URL, up.Title, up.HTML, up.Text, up.Lede = rel.URL, rel.Title, rel.HTML, rel.Text, rel.Lede
-			up.WordCount, up.ContentHash, up.Fingerprint = rel.WordCount, rel.ContentHash, rel.Fingerprint
-			up.Organization = rel.Organization
-			up.Fallback = rel.Fallback
-			if err := p.Store.UpdateRelease(ctx, &up); err != nil {
-				return "", err
-			}
-			if err := p.addCopy(ctx, rel.ID, src, v.Release.URL); err != nil {
-				return "", err
-			}
-			return OutcomeRepointed, nil
+			return OutcomeRepointed, p.takeOriginal(ctx, src, v.Release, rel, rel.URL, v.Release.URL)
 		}
 		u := copyURL
 		if u == "" {
@@ -220,6 +239,29 @@ func (p *Pipeline) store(ctx context.Context, src *communique.Source, rel *commu
 	}
 	rel.ID = v.Release.ID
 	return OutcomeUnchanged, nil
+}
+
+// takeOriginal makes the originator's page (orig) the text of a release
+// first stored from a republisher's copy: the release gets orig's text,
+// title, dates and entities, the URL url, and copyURL is attached as a copy.
+func (p *Pipeline) takeOriginal(ctx context.Context, src *communique.Source, stored, orig *communique.Release, url, copyURL string) error {
+	up := *stored
+	up.URL, up.Title, up.HTML, up.Text, up.Lede = url, orig.Title, orig.HTML, orig.Text, orig.Lede
+	up.WordCount, up.ContentHash, up.Fingerprint = orig.WordCount, orig.ContentHash, orig.Fingerprint
+	up.Published, up.DateEstimated, up.Modified = orig.Published, orig.DateEstimated, orig.Modified
+	up.Author, up.Language, up.Image, up.SiteName = orig.Author, orig.Language, orig.Image, orig.SiteName
+	up.Entities, up.Fallback = orig.Entities, orig.Fallback
+	if orig.Organization != "" {
+		up.Organization = orig.Organization
+	}
+	up.Copies = nil
+	if err := p.Store.UpdateRelease(ctx, &up); err != nil {
+		return err
+	}
+	if copyURL != "" && !sameURL(copyURL, url) {
+		return p.addCopy(ctx, stored.ID, src, copyURL)
+	}
+	return nil
 }
 
 // found maps a store's "not found" to a nil release.
