@@ -83,6 +83,7 @@ func (e *Enricher) Enrich(d Doc) *communique.Entities {
 	a.match()
 	a.defineAcronyms()
 	a.headNounOrgs()
+	a.describedOrgs()
 	a.findPeople()
 	ents := &communique.Entities{
 		People:        []communique.Person{},

@@ -87,6 +87,8 @@ func TestOrganizations(t *testing.T) {
 			[]string{"United Nations and the European Union Advisory Mission"}},
 		{"an acronym after and", "It was a June report by the University of Chicago Education Lab and MDRC, a research organization.",
 			[]communique.Organization{{Name: "University of Chicago Education Lab"}, {Name: "MDRC"}}, []string{"University of Chicago Education Lab and MDRC"}},
+		{"described companies", "Private equity firm Francisco Partners will buy Jamf. Riveron bought Eden Data, an Austin-based advisory firm. Dataminr's platform grew; Dataminr said so.",
+			[]communique.Organization{{Name: "Francisco Partners"}, {Name: "Eden Data"}}, nil},
 		{"a person after and", "It came from the American Federation of Teachers and Thomas Kennedy.",
 			[]communique.Organization{{Name: "American Federation of Teachers", Country: "US"}}, []string{"American Federation of Teachers and Thomas Kennedy"}},
 	}
