@@ -175,7 +175,7 @@ func TestTransformations(t *testing.T) {
 			ok[d.Kind]++
 		}
 	}
-	for _, k := range append(transformKinds, "wrapper") {
+	for _, k := range transformKinds {
 		if total[k] == 0 {
 			t.Errorf("no %s copies in the evaluation set", k)
 			continue

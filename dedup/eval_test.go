@@ -196,6 +196,22 @@ func TestEvaluation(t *testing.T) {
 	noBP := minhashEval(docs, nil)
 	t.Logf("MinHash 4x16 + Resemble, learnt boilerplate: %v", withBP)
 	t.Logf("MinHash 4x16 + Resemble, no boilerplate:     %v", noBP)
+	// How many blocks an original and its copy share: a copy sharing one
+	// block competes, in a large store, with the random one-block matches
+	// (4N/65536 of them); two or more are rare by chance.
+	var shared [5]int
+	orig := map[string]string{}
+	for _, d := range docs {
+		if d.Kind == "original" {
+			orig[d.Base] = d.Text
+		}
+	}
+	for _, d := range docs {
+		if o, ok := orig[d.Base]; ok && d.Kind != "original" {
+			shared[SharedBlocks(Fingerprint(o, nil), Fingerprint(d.Text, nil))]++
+		}
+	}
+	t.Logf("original-copy pairs by shared blocks (0..4): %v", shared)
 	if testing.Verbose() {
 		for _, k := range []int{3, 6, 10, 14} {
 			t.Logf("SimHash 64, Hamming <= %2d:                  %v", k, simhashEval(docs, k))

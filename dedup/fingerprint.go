@@ -1,7 +1,6 @@
 package dedup
 
 import (
-	"hash/fnv"
 	"math/bits"
 	"regexp"
 	"strings"
@@ -107,21 +106,33 @@ func shingles(words []string) []uint64 {
 	if n < 1 {
 		n = 1
 	}
+	wh := make([]uint64, len(words))
+	for i, w := range words {
+		wh[i] = fnv64a(w)
+	}
 	seen := make(map[uint64]struct{}, n)
 	out := make([]uint64, 0, n)
 	for i := 0; i < n; i++ {
-		h := fnv.New64a()
+		var v uint64
 		for j := i; j < i+ShingleSize && j < len(words); j++ {
-			h.Write([]byte(words[j]))
-			h.Write([]byte{' '})
+			v = mix(v^wh[j]) + 0x9e3779b97f4a7c15
 		}
-		v := h.Sum64()
 		if _, ok := seen[v]; !ok {
 			seen[v] = struct{}{}
 			out = append(out, v)
 		}
 	}
 	return out
+}
+
+// fnv64a is the 64-bit FNV-1a hash of s.
+func fnv64a(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
 }
 
 // footerStart matches the first line of the sections that end a press
