@@ -22,10 +22,11 @@ import (
 // Methods it does not override panic through the nil embedded interface.
 type fakeStore struct {
 	communique.Store
-	mu       sync.Mutex
-	releases []*communique.Release
-	sources  []*communique.Source
-	fail     error // returned by every method when set
+	mu        sync.Mutex
+	releases  []*communique.Release
+	sources   []*communique.Source
+	revisions []communique.Revision
+	fail      error // returned by every method when set
 }
 
 func (f *fakeStore) Release(ctx context.Context, id int64) (*communique.Release, error) {
@@ -39,6 +40,19 @@ func (f *fakeStore) Release(ctx context.Context, id int64) (*communique.Release,
 		}
 	}
 	return nil, communique.Errorf(communique.ENOTFOUND, "release %d not found", id)
+}
+
+func (f *fakeStore) Revisions(ctx context.Context, id int64) ([]communique.Revision, error) {
+	if f.fail != nil {
+		return nil, f.fail
+	}
+	var out []communique.Revision
+	for _, r := range f.revisions {
+		if r.ReleaseID == id {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 func (f *fakeStore) Source(ctx context.Context, id int64) (*communique.Source, error) {
@@ -296,6 +310,12 @@ func fixture() *fakeStore {
 			Published: t0.Add(-96 * time.Hour), Retrieved: t0.Add(-95 * time.Hour), Updated: t0.Add(-95 * time.Hour),
 			Lede: `<img src=x onerror=alert(1)> lede`, HTML: `<p>Body</p><script>alert("body")</script><a href="javascript:alert(1)">x</a><img src="https://www.nato.int/a.jpg" onerror="alert(2)">`,
 			Text: "Body", WordCount: 1, Licence: communique.LicenceFull, Revisions: 1},
+	}
+	st.revisions = []communique.Revision{
+		{ID: 1, ReleaseID: 2, Number: 1, Title: "Allies agree defence plans", Text: "Allies agreed defence plans on Monday.", Retrieved: t0.Add(-23 * time.Hour)},
+		{ID: 2, ReleaseID: 2, Number: 2, Title: "Allies agree new defence plans", Text: "Allies agreed new defence plans on Monday.", Retrieved: t0.Add(-2 * time.Hour)},
+		{ID: 3, ReleaseID: 3, Number: 1, Title: "Security Council extends mission in Iraq", Text: "SUMMARY-ONLY-BODY v1", Retrieved: t0.Add(-47 * time.Hour)},
+		{ID: 4, ReleaseID: 3, Number: 2, Title: "Security Council extends mission in Iraq", Text: "SUMMARY-ONLY-BODY v2", Retrieved: t0.Add(-40 * time.Hour)},
 	}
 	return st
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"html/template"
 	"io"
 	"net/http"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/communique-news/communique"
+	"github.com/communique-news/communique/dedup"
 )
 
 // listView is what list.html, source.html and search.html show.
@@ -143,6 +145,70 @@ func (s *server) release(w http.ResponseWriter, r *http.Request) {
 		p.Feeds = ol.feedLinks()
 	}
 	s.render(w, r, http.StatusOK, "release.html", p)
+}
+
+// revisionView is one stored text of a release, with what changed from the
+// one before.
+type revisionView struct {
+	Number       int
+	Retrieved    time.Time
+	Title        string
+	TitleChanged bool
+	Diff         template.HTML // escaped text with <ins> and <del>; full licence only
+	Unchanged    bool          // the text is the same as before (a title or markup change)
+}
+
+// GET /releases/{id}/revisions
+func (s *server) revisions(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	rel, err := s.store.Release(r.Context(), id)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	revs, err := s.store.Revisions(r.Context(), id)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	v := s.view(rel, false)
+	var views []revisionView
+	for i, rev := range revs {
+		rv := revisionView{Number: rev.Number, Retrieved: rev.Retrieved, Title: rev.Title}
+		if i > 0 {
+			prev := revs[i-1]
+			rv.TitleChanged = rev.Title != prev.Title
+			// A diff quotes the text, which only a full licence allows.
+			if v.Licence == communique.LicenceFull {
+				edits := dedup.Diff(prev.Text, rev.Text)
+				rv.Unchanged = true
+				for _, e := range edits {
+					if e.Op != dedup.Equal {
+						rv.Unchanged = false
+						break
+					}
+				}
+				if !rv.Unchanged {
+					rv.Diff = dedup.DiffHTML(edits)
+				}
+			}
+		}
+		views = append(views, rv)
+	}
+	slices.Reverse(views)
+	s.render(w, r, http.StatusOK, "revisions.html", &pageData{
+		Title:   "Revisions of " + v.Title,
+		NoIndex: true,
+		Lang:    rel.Language,
+		Data: struct {
+			Release   *releaseView
+			Revisions []revisionView
+		}{v, views},
+	})
 }
 
 // sourceView is a source with its health as pages show it.

@@ -133,7 +133,21 @@ func TestReleasePage(t *testing.T) {
 
 	// A revised release says so.
 	body = ts.get(t, "/releases/2").Body.String()
-	mustContain(t, "revised release", body, "Updated</dt>", "(2 revisions)")
+	mustContain(t, "revised release", body, "Updated</dt>", `href="/releases/2/revisions">(2 revisions`)
+
+	// What changed, word by word.
+	rec = ts.get(t, "/releases/2/revisions")
+	if rec.Code != 200 {
+		t.Fatalf("revisions: %d", rec.Code)
+	}
+	mustContain(t, "revisions", rec.Body.String(), "Revision 2", "<ins>new </ins>", "Title changed to “Allies agree new defence plans”", "The first text retrieved.")
+	// A summary-only release shows when it changed, not the text.
+	rec = ts.get(t, "/releases/3/revisions")
+	mustContain(t, "summary revisions", rec.Body.String(), "Revision 2", "changes to the text are not shown")
+	mustNotContain(t, "summary revisions", rec.Body.String(), "SUMMARY-ONLY-BODY")
+	if rec := ts.get(t, "/releases/99/revisions"); rec.Code != 404 {
+		t.Errorf("revisions of a missing release: %d", rec.Code)
+	}
 
 	for path, code := range map[string]int{"/releases/999": 404, "/releases/abc": 404, "/releases/-1": 404} {
 		if rec := ts.get(t, path); rec.Code != code {

@@ -13,7 +13,7 @@ import (
 )
 
 // pageNames are the templates in templates/, each executed inside layout.html.
-var pageNames = []string{"list.html", "release.html", "orgs.html", "sources.html", "source.html", "search.html", "admin.html", "error.html"}
+var pageNames = []string{"list.html", "release.html", "revisions.html", "orgs.html", "sources.html", "source.html", "search.html", "admin.html", "error.html"}
 
 var templateFuncs = template.FuncMap{
 	"human":       humanTime,

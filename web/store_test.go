@@ -183,6 +183,8 @@ func TestWithSQLiteStore(t *testing.T) {
 
 	rec := ts.get(t, "/releases/2")
 	mustContain(t, "revised release", rec.Body.String(), "Updated</dt>", "A correction.")
+	rec = ts.get(t, "/releases/2/revisions")
+	mustContain(t, "revisions", rec.Body.String(), "Revision 2", "<ins>A correction.</ins>")
 
 	mustContain(t, "org page", ts.get(t, "/org/NATO").Body.String(), "NATO Chief Welcomes", "Allies agree new defence plans")
 	mustContain(t, "source page", ts.get(t, "/sources/2").Body.String(), "HTTP 503 Service Unavailable", "HTTP status</dt><dd>503", "Security Council extends")

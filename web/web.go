@@ -9,6 +9,7 @@
 //
 //	/                                latest releases
 //	/releases/{id}                   one release
+//	/releases/{id}/revisions         its stored texts and what changed
 //	/org, /org/{name}                organisations; one organisation's releases
 //	/sources, /sources/{id}          sources with their health
 //	/search?q=…                      search (facets, highlighted snippets)
@@ -187,6 +188,7 @@ func (s *server) routes(mux *http.ServeMux, metrics http.Handler) {
 	// Pages and their feeds.
 	mux.HandleFunc("GET /{$}", s.home)
 	mux.HandleFunc("GET /releases/{id}", s.release)
+	mux.HandleFunc("GET /releases/{id}/revisions", s.revisions)
 	mux.HandleFunc("GET /org", s.orgs)
 	mux.HandleFunc("GET /org/{$}", s.orgs)
 	mux.HandleFunc("GET /org/{name}", s.org)
