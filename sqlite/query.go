@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -22,11 +23,27 @@ const (
 	yearMicros   = 365.25 * 24 * 3600 * 1e6
 )
 
-// Result-size bounds.
+// Result-size bounds, and the bounds that keep every query's work bounded
+// however many releases match:
+//
+//   - Total is exact up to CountCap matches, and -1 ("not counted") beyond.
+//   - Relevance ranks the RankCap matches most recently added to the index
+//     (all of them when there are fewer): a very common word at a million
+//     releases is ranked among its newest thousand matches, not all.
+//   - Facets count up to FacetCap matches, the newest added when there are
+//     more (then they are a sample, and Total is -1).
+//   - Sorting by date is exact: few matches are sorted, many are found by
+//     walking the publication-date index.
 const (
 	DefaultLimit = 50
 	MaxLimit     = 500
+	CountCap     = 10000
+	RankCap      = 1000
+	FacetCap     = 10000
 )
+
+// caps are the bounds in force (tests lower them).
+type caps struct{ count, rank, facet int }
 
 // compiler turns a Query into SQL over releases r (and releases_fts when the
 // query has words to match), with numbered arguments.
@@ -177,13 +194,13 @@ func (c *compiler) field(n *communique.Node) (string, error) {
 // plan is a compiled query: an FTS5 expression to match and rank by (empty
 // for none) and the SQL conditions on releases r.
 type plan struct {
-	match string
-	where string
+	match    string   // FTS5 expression, "" for none
+	matchArg string   // its argument placeholder
+	conds    []string // conditions on releases r besides the match
 }
 
 func (c *compiler) compile(q communique.Query) (plan, error) {
 	var p plan
-	conds := []string{}
 	if q.Text != nil {
 		kids := []*communique.Node{q.Text}
 		if q.Text.Op == communique.OpAnd {
@@ -205,7 +222,7 @@ func (c *compiler) compile(q communique.Query) (plan, error) {
 			if err != nil {
 				return p, err
 			}
-			conds = append(conds, s)
+			p.conds = append(p.conds, s)
 		}
 		if len(pos) > 0 {
 			// FTS5's NOT is binary: it needs a positive side.
@@ -213,40 +230,77 @@ func (c *compiler) compile(q communique.Query) (plan, error) {
 			for _, x := range neg {
 				p.match = "(" + p.match + ") NOT " + x
 			}
+			p.matchArg = c.arg(p.match)
 		} else {
 			for _, x := range neg {
-				conds = append(conds, "NOT "+c.matchIn(x))
+				p.conds = append(p.conds, "NOT "+c.matchIn(x))
 			}
 		}
 	}
 	if q.Organization != "" {
-		conds = append(conds, "r.organization = "+c.arg(strings.TrimSpace(q.Organization))+" COLLATE NOCASE")
+		p.conds = append(p.conds, "r.organization = "+c.arg(strings.TrimSpace(q.Organization))+" COLLATE NOCASE")
 	}
 	if q.SourceID != 0 {
-		conds = append(conds, "r.source_id = "+c.arg(q.SourceID))
+		p.conds = append(p.conds, "r.source_id = "+c.arg(q.SourceID))
 	}
 	if !q.Since.IsZero() {
-		conds = append(conds, "r.published >= "+c.arg(micro(q.Since)))
+		p.conds = append(p.conds, "r.published >= "+c.arg(micro(q.Since)))
 	}
 	if !q.Until.IsZero() {
-		conds = append(conds, "r.published < "+c.arg(micro(q.Until)))
+		p.conds = append(p.conds, "r.published < "+c.arg(micro(q.Until)))
 	}
-	if p.match != "" {
-		conds = append([]string{"releases_fts MATCH " + c.arg(p.match)}, conds...)
-	}
-	if len(conds) == 0 {
-		conds = []string{"1"}
-	}
-	p.where = strings.Join(conds, " AND ")
 	return p, nil
 }
 
-// from is the FROM clause of a compiled query.
+// from is the FROM and WHERE clauses of a compiled query driven by the
+// search index (when it has words): the matches are read in the index's
+// order (newest added first) and joined to their releases.
 func (p plan) from() string {
-	if p.match != "" {
-		return " FROM releases_fts JOIN releases r ON r.id = releases_fts.rowid"
+	if p.match == "" {
+		return " FROM releases r WHERE " + p.where("")
 	}
-	return " FROM releases r"
+	if len(p.conds) == 0 {
+		return " FROM releases_fts WHERE releases_fts MATCH " + p.matchArg
+	}
+	return " FROM releases_fts CROSS JOIN releases r ON r.id = releases_fts.rowid WHERE releases_fts MATCH " + p.matchArg + " AND " + p.where("")
+}
+
+// id is the release ID column of from().
+func (p plan) id() string {
+	if p.match != "" {
+		return "releases_fts.rowid"
+	}
+	return "r.id"
+}
+
+// newest is the ORDER BY that reads from() in its cheapest order, newest first.
+func (p plan) newest() string {
+	if p.match != "" {
+		return " ORDER BY releases_fts.rowid DESC"
+	}
+	return " ORDER BY r.published DESC, r.id DESC"
+}
+
+// where joins the conditions on releases r; extra is one more ("" for none).
+func (p plan) where(extra string) string {
+	conds := p.conds
+	if extra != "" {
+		conds = append(slices.Clone(conds), extra)
+	}
+	if len(conds) == 0 {
+		return "1"
+	}
+	return strings.Join(conds, " AND ")
+}
+
+// byDate is the FROM and WHERE clauses of a query driven by the published
+// index, checking each release against the search index: the cheap plan
+// for a date-sorted page of a query with many matches.
+func (p plan) byDate() string {
+	if p.match == "" {
+		return " FROM releases r WHERE " + p.where("")
+	}
+	return " FROM releases r WHERE " + p.where("EXISTS (SELECT 1 FROM releases_fts WHERE releases_fts MATCH "+p.matchArg+" AND releases_fts.rowid = r.id)")
 }
 
 // cursor is the position after the last release of a page: by date
@@ -344,21 +398,43 @@ func (db *DB) Releases(ctx context.Context, q communique.Query) (*communique.Res
 
 	page := &communique.ResultPage{Total: -1}
 	err = db.view(ctx, func(tx *sql.Tx) error {
-		// The page: ids first (the sorter carries two numbers per match,
-		// not whole releases), then the releases of the page.
+		// How many: exact up to CountCap, which also decides the plan.
+		if p.match == "" && len(p.conds) == 0 {
+			err = tx.QueryRowContext(ctx, "SELECT count(*) FROM releases").Scan(&page.Total)
+		} else {
+			err = tx.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1"+p.from()+" LIMIT "+strconv.Itoa(db.caps.count+1)+")", c.args...).Scan(&page.Total)
+		}
+		if err != nil {
+			return fmt.Errorf("counting: %w", err)
+		}
+		many := page.Total > db.caps.count
+		if many {
+			page.Total = -1
+		}
+
+		// The page: IDs first (sorting two numbers per match, not whole
+		// releases), then the releases of the page.
+		base := len(c.args)
 		var sqlText string
-		baseArgs := len(c.args)
 		if sort == communique.SortRelevance {
-			score := "bm25(releases_fts, " + weights + ") * (1.0 + " + strconv.FormatFloat(recencyBoost, 'f', -1, 64) +
-				" / (1.0 + max(0, " + c.arg(cur.now) + " - r.published) / " + strconv.FormatFloat(yearMicros, 'f', -1, 64) + "))"
-			sqlText = "SELECT id, score FROM (SELECT r.id AS id, " + score + " AS score" + p.from() + " WHERE " + p.where + ")"
+			// bm25 for the RankCap newest matches, times the recency boost.
+			score := "c.s * (1.0 + " + strconv.FormatFloat(recencyBoost, 'f', -1, 64) + " / (1.0 + max(0, " + c.arg(cur.now) +
+				" - r.published) / " + strconv.FormatFloat(yearMicros, 'f', -1, 64) + "))"
+			sqlText = "SELECT id, score FROM (SELECT c.id AS id, " + score + " AS score FROM (SELECT " + p.id() + " AS id, bm25(releases_fts, " + weights + ") AS s" +
+				p.from() + p.newest() + " LIMIT " + strconv.Itoa(db.caps.rank) + ") c JOIN releases r ON r.id = c.id)"
 			if paging {
 				s, id := c.arg(cur.score), c.arg(cur.id)
 				sqlText += " WHERE score > " + s + " OR (score = " + s + " AND id < " + id + ")"
 			}
 			sqlText += " ORDER BY score, id DESC LIMIT " + c.arg(limit+1)
 		} else {
-			sqlText = "SELECT r.id, r.published" + p.from() + " WHERE " + p.where
+			// Few matches: sort them. Many: walk the published index and
+			// check each release against the search index until the page is full.
+			from := " FROM releases_fts CROSS JOIN releases r ON r.id = releases_fts.rowid WHERE releases_fts MATCH " + p.matchArg + " AND " + p.where("")
+			if p.match == "" || many {
+				from = p.byDate()
+			}
+			sqlText = "SELECT r.id, r.published" + from
 			if paging {
 				pub, id := c.arg(cur.published), c.arg(cur.id)
 				sqlText += " AND (r.published < " + pub + " OR (r.published = " + pub + " AND r.id < " + id + "))"
@@ -392,7 +468,7 @@ func (db *DB) Releases(ctx context.Context, q communique.Query) (*communique.Res
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("searching: %w", err)
 		}
-		c.args = c.args[:baseArgs]
+		c.args = c.args[:base]
 		if len(keys) > limit {
 			keys = keys[:limit]
 			last := keys[limit-1]
@@ -411,11 +487,8 @@ func (db *DB) Releases(ctx context.Context, q communique.Query) (*communique.Res
 				return err
 			}
 		}
-		if err := tx.QueryRowContext(ctx, "SELECT count(*)"+p.from()+" WHERE "+p.where, c.args...).Scan(&page.Total); err != nil {
-			return fmt.Errorf("counting: %w", err)
-		}
 		if q.Facets {
-			if page.Facets, err = facets(ctx, tx, p, c.args); err != nil {
+			if page.Facets, err = facets(ctx, tx, p, c.args, db.caps.facet); err != nil {
 				return err
 			}
 		}
@@ -498,29 +571,60 @@ func snippets(ctx context.Context, tx *sql.Tx, match string, ids []int64) (map[i
 	return out, nil
 }
 
-// facets counts the result set by organisation, country, language and month.
-func facets(ctx context.Context, tx *sql.Tx, p plan, args []any) (*communique.Facets, error) {
-	f := &communique.Facets{}
-	from := p.from() + " WHERE " + p.where
-	queries := []struct {
-		dst *[]communique.FacetCount
-		sql string
-	}{
-		{&f.Organizations, `SELECT r.organization, count(*)` + from + ` AND r.organization <> '' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20`},
-		{&f.Languages, `SELECT r.language, count(*)` + from + ` AND r.language <> '' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20`},
-		{&f.Months, `SELECT printf('%04d-%02d', r.month / 100, r.month % 100), count(*)` + from + ` GROUP BY r.month ORDER BY r.month DESC LIMIT 24`},
-		{&f.Countries, `SELECT upper(e.key), count(*)` + from + ` AND e.release_id = r.id GROUP BY e.key ORDER BY 2 DESC, 1 LIMIT 20`},
+// facets counts the result set by organisation, country, language and
+// month: exactly up to FacetCap matches, else over the FacetCap newest.
+func facets(ctx context.Context, tx *sql.Tx, p plan, args []any, limit int) (*communique.Facets, error) {
+	set := p.from() + p.newest() + " LIMIT " + strconv.Itoa(limit)
+	rows, err := tx.QueryContext(ctx, "SELECT r.organization, r.language, r.month FROM ("+"SELECT "+p.id()+" AS id"+set+") s JOIN releases r ON r.id = s.id", args...)
+	if err != nil {
+		return nil, fmt.Errorf("facets: %w", err)
 	}
-	for i, fq := range queries {
-		s := fq.sql
-		if i == 3 {
-			// The entity index joins in for countries.
-			s = strings.Replace(s, " WHERE ", ", release_entities e WHERE e.kind = 'country' AND ", 1)
-		}
-		var err error
-		if *fq.dst, err = facetRows(ctx, tx, s, args...); err != nil {
+	orgs, langs, months := map[string]int{}, map[string]int{}, map[string]int{}
+	for rows.Next() {
+		var org, lang string
+		var month int
+		if err := rows.Scan(&org, &lang, &month); err != nil {
+			rows.Close()
 			return nil, fmt.Errorf("facets: %w", err)
 		}
+		if org != "" {
+			orgs[org]++
+		}
+		if lang != "" {
+			langs[lang]++
+		}
+		months[fmt.Sprintf("%04d-%02d", month/100, month%100)]++
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("facets: %w", err)
+	}
+	f := &communique.Facets{Organizations: top(orgs, 20, false), Languages: top(langs, 20, false), Months: top(months, 24, true)}
+	f.Countries, err = facetRows(ctx, tx, "SELECT upper(e.key), count(*) FROM (SELECT "+p.id()+" AS id"+set+") s JOIN release_entities e ON e.release_id = s.id AND e.kind = 'country' GROUP BY e.key ORDER BY 2 DESC, 1 LIMIT 20", args...)
+	if err != nil {
+		return nil, fmt.Errorf("facets: %w", err)
 	}
 	return f, nil
+}
+
+// top is the n most frequent values of counts, most frequent first (ties
+// by value), or for byValue the n greatest values, greatest first.
+func top(counts map[string]int, n int, byValue bool) []communique.FacetCount {
+	out := make([]communique.FacetCount, 0, len(counts))
+	for v, c := range counts {
+		out = append(out, communique.FacetCount{Value: v, Count: c})
+	}
+	slices.SortFunc(out, func(a, b communique.FacetCount) int {
+		if !byValue && a.Count != b.Count {
+			return b.Count - a.Count
+		}
+		if byValue {
+			return strings.Compare(b.Value, a.Value)
+		}
+		return strings.Compare(a.Value, b.Value)
+	})
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
 }

@@ -35,6 +35,7 @@ type DB struct {
 	write *sql.DB // one connection, BEGIN IMMEDIATE
 	read  *sql.DB // read-only pool
 	now   func() time.Time
+	caps  caps
 }
 
 var _ communique.Store = (*DB)(nil)
@@ -62,7 +63,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxIdleTime(0)
 	w.SetConnMaxLifetime(0)
-	db := &DB{write: w, now: time.Now}
+	db := &DB{write: w, now: time.Now, caps: caps{count: CountCap, rank: RankCap, facet: FacetCap}}
 	if err := db.migrate(ctx); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("opening %s: %w", path, err)

@@ -20,6 +20,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/communique-news/communique"
@@ -169,6 +170,9 @@ type Result struct {
 	DBBytesPerRelease float64 `json:"db_bytes_per_release"`
 	RSSMB             float64 `json:"rss_mb"`
 	OptimizeS         float64 `json:"optimize_s"`
+	// IndexPerCPUS is releases indexed per second of this process's CPU
+	// time: the figure that does not depend on what else the machine runs.
+	IndexPerCPUS float64 `json:"index_per_cpu_s"`
 	// Per kind of query, p50 and p99 in milliseconds.
 	Kinds map[string][2]float64 `json:"kinds,omitempty"`
 }
@@ -249,11 +253,17 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	defer db.Close()
 	g := NewGenerator(cfg.Seed)
+	cpu0 := cpuTime()
 	spent, err := Load(ctx, db, g, cfg.Releases, cfg.Batch, cfg.Log)
 	if err != nil {
 		return nil, err
 	}
+	cpu := cpuTime() - cpu0
 	res := &Result{Releases: cfg.Releases, IndexPerS: round(float64(cfg.Releases)/spent.Seconds(), 1), Kinds: map[string][2]float64{}}
+	if cpu > 0 {
+		// The CPU time includes generating the releases.
+		res.IndexPerCPUS = round(float64(cfg.Releases)/cpu.Seconds(), 1)
+	}
 	start := time.Now()
 	if err := db.Optimize(ctx); err != nil {
 		return nil, err
@@ -347,4 +357,13 @@ func PeakRSS() int64 {
 		}
 	}
 	return 0
+}
+
+// cpuTime is the user and system CPU time of the process so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

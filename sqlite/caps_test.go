@@ -1,0 +1,105 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/communique-news/communique"
+)
+
+// TestCaps runs queries past the bounds (lowered here) that keep work
+// bounded at scale: date order stays exact, pagination complete, Total -1,
+// relevance ranks the newest matches, and facets count a sample.
+func TestCaps(t *testing.T) {
+	db := testDB(t)
+	db.caps = caps{count: 5, rank: 4, facet: 6}
+	ctx := context.Background()
+	t0 := time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)
+	var rs []*communique.Release
+	for i := range 20 {
+		// Publication order differs from insertion order.
+		pub := t0.Add(time.Duration((i*7)%20) * time.Hour)
+		org := "NATO"
+		if i%2 == 1 {
+			org = "OSCE"
+		}
+		text := "common words here"
+		if i == 0 {
+			text = "common common common common common words" // the best match, added first
+		}
+		r := &communique.Release{URL: fmt.Sprintf("https://x.example/%d", i), Title: "Release", Text: text, Organization: org, Published: pub, Language: "en"}
+		if err := db.CreateRelease(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		rs = append(rs, r)
+	}
+	byDate := slices.Clone(rs)
+	slices.SortFunc(byDate, func(a, b *communique.Release) int { return b.Published.Compare(a.Published) })
+	var want []int64
+	for _, r := range byDate {
+		want = append(want, r.ID)
+	}
+	word := &communique.Node{Op: communique.OpTerm, Text: "common"}
+
+	for _, q := range []communique.Query{
+		{Text: word, Sort: communique.SortDate, Limit: 3},
+		{Sort: communique.SortDate, Limit: 3},
+	} {
+		var got []int64
+		for {
+			p, err := db.Releases(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if q.Text != nil && p.Total != -1 {
+				t.Errorf("Total = %d past the count bound, want -1", p.Total)
+			}
+			for _, r := range p.Releases {
+				got = append(got, r.ID)
+			}
+			if p.Next == "" {
+				break
+			}
+			q.Cursor = p.Next
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("date order past the bounds (text %v) = %v, want %v", q.Text != nil, got, want)
+		}
+	}
+
+	// Relevance ranks only the 4 newest matches: the best match, added
+	// first, is not among them.
+	p, err := db.Releases(ctx, communique.Query{Text: word, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Releases) != 4 {
+		t.Fatalf("relevance past the rank bound gave %d releases, want 4", len(p.Releases))
+	}
+	for _, r := range p.Releases {
+		if r.ID <= rs[15].ID {
+			t.Errorf("release %d ranked, but it is not among the 4 newest matches", r.ID)
+		}
+	}
+	// Under the bound it is first.
+	db.caps.rank = 100
+	if p, _ := db.Releases(ctx, communique.Query{Text: word, Limit: 10}); p.Releases[0].ID != rs[0].ID {
+		t.Errorf("best match %d, want %d", p.Releases[0].ID, rs[0].ID)
+	}
+
+	// Facets count a sample of 6.
+	p, err = db.Releases(ctx, communique.Query{Text: word, Facets: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range p.Facets.Organizations {
+		n += f.Count
+	}
+	if n != 6 || len(p.Facets.Languages) != 1 || p.Facets.Languages[0].Count != 6 {
+		t.Errorf("facets past the bound: %+v", p.Facets)
+	}
+}
