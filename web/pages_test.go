@@ -131,6 +131,11 @@ func TestReleasePage(t *testing.T) {
 		t.Errorf("release page advertises %v", alt)
 	}
 
+	mustNotContain(t, "release page", body, "could not be read")
+	ts.store.releases[0].Fallback = true
+	mustContain(t, "fallback release", ts.get(t, "/releases/1").Body.String(), "The original page could not be read")
+	ts.store.releases[0].Fallback = false
+
 	// A revised release says so.
 	body = ts.get(t, "/releases/2").Body.String()
 	mustContain(t, "revised release", body, "Updated</dt>", `href="/releases/2/revisions">(2 revisions`)

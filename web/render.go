@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/communique-news/communique"
 )
@@ -142,6 +141,7 @@ type releaseView struct {
 	Revised        bool
 	Revisions      int
 	Licence        communique.Licence
+	Fallback       bool          // the text came from the feed: the page could not be read
 	Lede           string        // empty for link-only releases
 	Body           template.HTML // full text only
 	ReadingMinutes int
@@ -237,6 +237,7 @@ func (s *server) view(r *communique.Release, withBody bool) *releaseView {
 		Revised:        r.Revisions > 1 || (!r.Updated.IsZero() && r.Updated.After(r.Retrieved)),
 		Revisions:      r.Revisions,
 		Licence:        licenceOf(r),
+		Fallback:       r.Fallback,
 		ReadingMinutes: r.ReadingMinutes(),
 	}
 	if r.Organization != "" {
@@ -343,17 +344,4 @@ func humanDuration(d time.Duration) string {
 		return d.Round(time.Minute).String()
 	}
 	return strings.TrimSuffix(d.Round(time.Minute).String(), "0s")
-}
-
-// truncate shortens s to at most n runes at a word boundary.
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)[:n]
-	cut := string(r)
-	if i := strings.LastIndexByte(cut, ' '); i > n/2 {
-		cut = cut[:i]
-	}
-	return strings.TrimRight(cut, " ,.;:") + "…"
 }
