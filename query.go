@@ -14,6 +14,7 @@ type Query struct {
 	// with Text.
 	Organization string
 	SourceID     int64
+	StoryID      int64     // releases of one story
 	Since        time.Time // inclusive, on Published
 	Until        time.Time // exclusive, on Published
 

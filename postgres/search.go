@@ -152,6 +152,9 @@ func (c *compiler) where(q communique.Query) (string, error) {
 	if q.SourceID != 0 {
 		conds = append(conds, "r.source_id = "+c.arg(q.SourceID))
 	}
+	if q.StoryID != 0 {
+		conds = append(conds, "r.story_id = "+c.arg(q.StoryID))
+	}
 	if !q.Since.IsZero() {
 		conds = append(conds, "r.published >= "+c.arg(q.Since))
 	}
