@@ -264,6 +264,10 @@ func TestItemKey(t *testing.T) {
 			t.Errorf("ItemKey(%+v) = %q, want %q", tc.it, got, tc.want)
 		}
 	}
+	long := strings.Repeat("x", 5000)
+	if k := ItemKey(communique.Item{GUID: long}); len(k) > 100 || !strings.HasPrefix(k, "guid:sha256-") || k == ItemKey(communique.Item{GUID: long + "y"}) {
+		t.Errorf("key of a 5000-byte GUID: %q", k)
+	}
 	a := ItemKey(communique.Item{Title: "Statement  by the Council", Published: pub})
 	b := ItemKey(communique.Item{Title: " Statement by the Council ", Published: pub.In(time.FixedZone("", 7200))})
 	c := ItemKey(communique.Item{Title: "Statement by the Council", Published: pub.Add(time.Hour)})
