@@ -100,6 +100,18 @@ func (p *Pipeline) Ingest(ctx context.Context, src *communique.Source, it commun
 	if err != nil {
 		return "", nil, err
 	}
+	if outcome == OutcomeNew || outcome == OutcomeRepointed {
+		start = time.Now()
+		stored, err := p.Store.Release(ctx, rel.ID)
+		if err != nil {
+			return "", nil, err
+		}
+		if err := p.group(ctx, stored); err != nil {
+			return "", nil, err
+		}
+		rel.StoryID = stored.StoryID
+		p.Metrics.stage("story", start)
+	}
 	if err := p.Store.MarkItem(ctx, src.ID, it.Key, it.URL, rel.ID); err != nil {
 		return "", nil, err
 	}
