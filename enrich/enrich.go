@@ -404,6 +404,12 @@ func (a *analysis) defineAcronyms() {
 			// release writes it.
 			continue
 		}
+		// A defined term that is no body: "Anti-Money Laundering (AML)",
+		// "Payment Service Act (PSA)". The acronym still names it, so it
+		// is not read as anything else.
+		if !a.bodyName(i, k) {
+			continue
+		}
 		country := ""
 		if s := a.spanOf(i); s != nil && (s.kind == kDemonym || s.kind == kCountry) && s.j < k {
 			// "Venezuelan Institute for Culture and Cooperation
@@ -433,6 +439,63 @@ func (a *analysis) defineAcronyms() {
 	}
 }
 
+// instruments end names of laws and agreements, not of bodies.
+var instruments = map[string]bool{"Act": true, "Law": true, "Rule": true, "Rules": true, "Regulation": true,
+	"Directive": true, "Treaty": true, "Agreement": true, "Convention": true, "Protocol": true, "Bill": true,
+	"Code": true, "Framework": true, "Standard": true, "Standards": true, "Plan": true, "Strategy": true}
+
+// bodyName reports whether the words [i, j) name a body: they hold an
+// organisation head noun where English puts it, and do not end with a law or
+// agreement.
+func (a *analysis) bodyName(i, j int) bool {
+	if instruments[a.toks[j-1].key] {
+		return false
+	}
+	for k := i; k < j; k++ {
+		if s := a.spanOf(k); s != nil && s.kind == kOrg {
+			return true
+		}
+	}
+	return a.headFinal(i, j)
+}
+
+// complements may follow a head noun: "Ministry of Interior", "Business
+// Group on Health".
+var complements = map[string]bool{"of": true, "for": true, "on": true, "de": true, "du": true, "des": true,
+	"für": true, "del": true, "de la": true}
+
+// headFinal reports whether [i, j) ends with its head noun ("Federal Police
+// Command"), or the head is followed only by a complement ("Office of the
+// National Security Advisor"), a place ("NATO Mission Iraq") or a corporate
+// suffix. "Central Bank Digital Currency" and "Money Service Businesses"
+// have modifiers, not heads, in their middle.
+func (a *analysis) headFinal(i, j int) bool {
+	last := -1
+	for k := i; k < j; k++ {
+		if headNouns[a.toks[k].key] || corporate[a.toks[k].s] {
+			last = k
+		}
+		if complements[a.toks[k].key] && last >= 0 {
+			return true
+		}
+	}
+	if last < 0 {
+		return false
+	}
+	for k := last + 1; k < j; k++ {
+		t := a.toks[k]
+		if corporate[t.s] || t.s == "," {
+			continue
+		}
+		if s := a.spanOf(k); s != nil && (s.kind == kCountry || s.kind == kCity || s.kind == kRegion || s.kind == kState) {
+			k = s.j - 1
+			continue
+		}
+		return false
+	}
+	return true
+}
+
 // headNouns make a capitalised phrase an organisation.
 var headNouns = map[string]bool{
 	"Ministry": true, "Department": true, "Office": true, "Council": true, "Commission": true, "Agency": true,
@@ -447,7 +510,7 @@ var headNouns = map[string]bool{
 	"Ministère": true, "Ministerium": true, "Ministerio": true, "Bundesministerium": true, "Kommission": true,
 	"Conseil": true, "Consejo": true, "Agence": true, "Agencia": true, "Banque": true, "Banco": true,
 	"Legislature": true, "Newsroom": true, "Hospital": true, "Embassy": true, "Consulate": true, "Clinic": true,
-	"Network": true, "Ministries": true, "Unit": true, "Division": true, "Institution": true,
+	"Network": true, "Ministries": true, "Unit": true, "Division": true, "Institution": true, "District": true,
 }
 
 // countryHeads are the head nouns of national bodies: with no country in
@@ -526,15 +589,18 @@ func (a *analysis) orgRun(start, end int) {
 				rs = nil // the span runs across "and": one name
 			}
 			ls := a.spanOf(k - 1)
-			if right || ls != nil && ls.kind == kOrg && ls.j == k || !left ||
-				rs != nil && (rs.kind == kOrg || rs.kind == kCountry || rs.kind == kDemonym) {
+			// "Securities and Exchange Commission", "Food and Drug
+			// Administration": with no head noun before "and", the "and"
+			// is inside one name.
+			if right && left || ls != nil && ls.kind == kOrg && ls.j == k ||
+				left && rs != nil && (rs.kind == kOrg || rs.kind == kCountry || rs.kind == kDemonym) {
 				segs = append(segs, [2]int{s0, k})
 				s0 = k + 1
 				continue
 			}
 			// "the University of Chicago Education Lab and MDRC": an
 			// acronym after "and" is another body.
-			if k+2 == end && isAllCaps(a.toks[k+1].s) && len(a.toks[k+1].s) >= 3 {
+			if left && k+2 == end && isAllCaps(a.toks[k+1].s) && len(a.toks[k+1].s) >= 3 {
 				segs = append(segs, [2]int{s0, k})
 				name := a.toks[k+1].s
 				if a.spanOf(k+1) == nil {
@@ -570,7 +636,7 @@ func (a *analysis) orgSegment(start, end int) {
 			}
 		}
 	}
-	if head < 0 {
+	if head < 0 || !a.headFinal(start, end) {
 		return
 	}
 	// "Jennifer M. Johnston of Boston University": with no head noun
