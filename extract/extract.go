@@ -24,6 +24,11 @@ import (
 	"github.com/communique-news/communique"
 )
 
+// pruneSelector selects the readers' comments that pages put after the
+// article: they are never part of a release, and left in the page they
+// can make a comparison extractor take the comment thread for the text.
+const pruneSelector = "#comments, #disqus_thread, #respond, .comments-area, .comment-list, .commentlist, .comment-respond, .wp-block-comments, .comments-section, ol.comments, ul.comments, section.comments, div.comments"
+
 // DefaultMaxBytes is the default size cap of a page: 5 MiB.
 const DefaultMaxBytes = 5 << 20
 
@@ -89,6 +94,7 @@ func Extract(body []byte, pageURL string, opts Options) (*communique.Article, er
 			// own statements; htmldate's scan is run only when none is
 			// found.
 			HtmlDateOverride: &htmldate.Result{},
+			PruneSelector:    pruneSelector,
 		}
 		res, err = trafilatura.ExtractDocument(doc, topts)
 		// When trafilatura kept well under half of the page's paragraph

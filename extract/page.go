@@ -116,7 +116,9 @@ func collect(doc *html.Node) *facts {
 					}
 				}
 			case atom.P:
-				f.pBytes += len(strings.TrimSpace(textOf(c)))
+				if !inComments(c) {
+					f.pBytes += len(strings.TrimSpace(textOf(c)))
+				}
 			case atom.Time:
 				if len(f.times) < 32 {
 					te := timeElem{datetime: strings.TrimSpace(attr(c, "datetime")), text: clean(textOf(c))}
@@ -200,6 +202,21 @@ func hasMultibyte(b []byte) bool {
 	for _, c := range b {
 		if c >= 0x80 {
 			return true
+		}
+	}
+	return false
+}
+
+// inComments reports whether n is inside a readers' comment section.
+func inComments(n *html.Node) bool {
+	for p := n.Parent; p != nil; p = p.Parent {
+		if p.Type != html.ElementNode {
+			continue
+		}
+		for _, a := range p.Attr {
+			if (a.Key == "id" || a.Key == "class") && (strings.Contains(strings.ToLower(a.Val), "comment") || strings.Contains(a.Val, "disqus")) {
+				return true
+			}
 		}
 	}
 	return false
