@@ -92,7 +92,7 @@ type Item struct {
 	GUID        string
 	URL         string
 	Title       string
-	Summary     string // plain or HTML summary
+	Summary     string // plain-text summary
 	ContentHTML string // full content when the feed carries it
 	Author      string
 	Published   time.Time

@@ -259,7 +259,7 @@ func runImport(ctx context.Context, e env) error {
 	added, failed := 0, 0
 	for _, o := range outlines {
 		s := &communique.Source{URL: o.XMLURL, Title: o.Title, Organization: o.Organization, Country: o.Country,
-			Licence: communique.Licence(o.Licence), Kind: communique.SourceKind(o.Kind)}
+			Licence: communique.Licence(o.Licence), Kind: communique.SourceKind(o.Kind), Selectors: o.Selectors}
 		if s.Kind == "" {
 			s.Kind = communique.KindFeed // an OPML outline is a feed unless it says otherwise
 		}
