@@ -108,27 +108,28 @@ func learnBoilerplate(docs []evalDoc) map[string]*Boilerplate {
 	return out
 }
 
-func minhashEval(docs []evalDoc, bps map[string]*Boilerplate) evalResult {
+// minhashEval evaluates Fingerprint, Index and Resemble as Decide uses
+// them; figures=false drops the figures check (for the ablation).
+func minhashEval(docs []evalDoc, bps map[string]*Boilerplate, figures bool) evalResult {
 	bp := func(i int) *Boilerplate { return bps[docs[i].Site] }
 	fps := make([]uint64, len(docs))
+	hash := make([]string, len(docs))
 	ix := NewIndex()
+	byHash := map[string][]int{}
 	for i, d := range docs {
 		fps[i] = Fingerprint(d.Text, bp(i))
 		ix.Add(int64(i), fps[i])
-	}
-	hashes := map[string][]int{}
-	for i, d := range docs {
-		h := ContentHash(d.Text)
-		hashes[h] = append(hashes[h], i)
+		hash[i] = ContentHash(d.Text)
+		byHash[hash[i]] = append(byHash[hash[i]], i)
 	}
 	return evaluate(docs, fps, func(i int) []int {
-		out := append([]int(nil), hashes[ContentHash(docs[i].Text)]...)
+		out := append([]int(nil), byHash[hash[i]]...)
 		for _, id := range ix.Near(fps[i], MaxDistance) {
 			out = append(out, int(id))
 		}
 		return out
 	}, func(i, j int) bool {
-		if ContentHash(docs[i].Text) == ContentHash(docs[j].Text) {
+		if hash[i] == hash[j] {
 			return true
 		}
 		// The incoming text's source boilerplate; a copy from another
@@ -137,7 +138,11 @@ func minhashEval(docs []evalDoc, bps map[string]*Boilerplate) evalResult {
 		if docs[i].Site != docs[j].Site {
 			b = nil
 		}
-		return Resemble(docs[i].Text, docs[j].Text, b).Duplicate()
+		r := Resemble(docs[i].Text, docs[j].Text, b)
+		if !figures {
+			r.NumA, r.NumB = 0, 0
+		}
+		return r.Duplicate()
 	})
 }
 
@@ -192,8 +197,8 @@ func TestEvaluation(t *testing.T) {
 		kinds[d.Kind]++
 	}
 	t.Logf("%d texts: %v", len(docs), kinds)
-	withBP := minhashEval(docs, learnBoilerplate(docs))
-	noBP := minhashEval(docs, nil)
+	withBP := minhashEval(docs, learnBoilerplate(docs), true)
+	noBP := minhashEval(docs, nil, true)
 	t.Logf("MinHash 4x16 + Resemble, learnt boilerplate: %v", withBP)
 	t.Logf("MinHash 4x16 + Resemble, no boilerplate:     %v", noBP)
 	// How many blocks an original and its copy share: a copy sharing one
@@ -213,6 +218,7 @@ func TestEvaluation(t *testing.T) {
 	}
 	t.Logf("original-copy pairs by shared blocks (0..4): %v", shared)
 	if testing.Verbose() {
+		t.Logf("ablation, no figures check, no boilerplate: %v", minhashEval(docs, nil, false))
 		for _, k := range []int{3, 6, 10, 14} {
 			t.Logf("SimHash 64, Hamming <= %2d:                  %v", k, simhashEval(docs, k))
 		}

@@ -133,6 +133,20 @@ func TestGenerateEval(t *testing.T) {
 		r := rand.New(rand.NewPCG(uint64(i), 7))
 		docs = append(docs, evalDoc{ID: p.id + "-repub", Base: p.id, Kind: "wrapper", Site: "copy.example", Text: transform("wrapper", firstWords(p.text, 8), p.text, boilerplates[g].org, r)})
 	}
+	// Recurring statements from one template: different releases that
+	// differ in their dates and figures and a sentence or two, with a
+	// republisher's copy of every third.
+	for ti, tpl := range statementTemplates {
+		for k := range 12 {
+			r := rand.New(rand.NewPCG(uint64(ti), uint64(k)))
+			text := fillStatement(tpl.text, k, r)
+			id := fmt.Sprintf("stmt%d-%02d", ti, k)
+			docs = append(docs, evalDoc{ID: id, Base: id, Kind: "original", Site: tpl.site, Text: text})
+			if k%3 == 0 {
+				docs = append(docs, evalDoc{ID: id + "-repub", Base: id, Kind: "wrapper", Site: "copy.example", Text: wrap(firstWords(text, 8), text, tpl.org, r)})
+			}
+		}
+	}
 	f, err := os.Create(evalFile)
 	if err != nil {
 		t.Fatal(err)
@@ -329,4 +343,67 @@ var boilerplates = []struct{ site, org, text string }{
 	{"agency.example", "UN Agency", "The agency works in more than 170 countries and territories to reach the most disadvantaged children and adolescents and to protect the rights of every child, everywhere. Across 190 countries and territories, we do whatever it takes to help children survive, thrive and fulfil their potential, from early childhood through adolescence.\n\nFor more information about the agency and its work, visit our website. Follow us on X, Facebook, Instagram and YouTube.\n\nNotes for editors: photographs and broadcast-quality video are available for download from the multimedia library. Contact the press office in Geneva on +41 22 909 5716."},
 	{"university.example", "University", "About the University\n\nFounded in 1868, the University is one of the world's leading research universities, with more than 40,000 students and 20,000 staff on ten campuses. Its researchers have won 35 Nobel prizes, and its teaching hospitals serve a population of three million people. The University is committed to diversity, to open science and to the public good.\n\nMedia contact: News Office, +1 530 752 9841, news@university.example."},
 	{"company.example", "Acme Corporation", "Forward-looking statements: this release contains forward-looking statements about the company's expectations, plans and prospects, which are subject to risks and uncertainties that could cause actual results to differ materially. The company undertakes no obligation to update these statements except as required by law.\n\nAcme Corporation designs, manufactures and services industrial equipment for customers in more than 90 countries, with annual revenue of 12 billion dollars and 45,000 employees. Its shares are listed on the New York Stock Exchange.\n\nInvestor relations: +1 212 555 0100. Press: press@acme.example."},
+}
+
+// statementTemplates are recurring releases whose text is mostly the same
+// from one issue to the next: {month}, {day}, {year}, {n1}.. are filled per
+// issue, {s1}.. pick one of the alternatives separated by "|".
+var statementTemplates = []struct{ site, org, text string }{
+	{"centralbank.example", "Central Bank", `Monetary Policy Decision
+
+At its meeting on {day} {month} {year}, the Monetary Policy Committee decided to {s1} the policy rate at {r1} per cent. The decision was taken by a vote of {v1} to {v2}.
+
+Inflation was {r2} per cent over the year to {month}, {s2} The Committee's central forecast is for inflation to return to the target of 2 per cent in {y2}, as the effects of past increases in energy prices fade.
+
+Growth in the domestic economy has been {s3} in recent months. Output rose by {r3} per cent in the latest quarter, and the unemployment rate was {r4} per cent. Wages grew by {r5} per cent over the year.
+
+The Committee remains attentive to the risks to the outlook, including those from developments in the global economy and in financial markets. It will continue to set policy to bring inflation back to target in a timely way while supporting employment.
+
+The minutes of the meeting will be published on {day2} {month} {year}. The next meeting of the Committee will take place on {day3} {month2} {year}.`},
+	{"ocha.example", "UN Office for the Coordination of Humanitarian Affairs", `Humanitarian Situation Update No. {n1}
+
+Since the last update on {day} {month} {year}, humanitarian partners have reached {n2},000 people with food assistance and {n3},000 people with safe drinking water in the affected districts. {s1}
+
+An estimated {n4},000 people remain displaced, of whom about {r1} per cent are women and children. Access to the northern districts {s2}, and {n5} convoys reached them during the reporting period.
+
+Health partners reported {n6} new cases of acute watery diarrhoea, and vaccination campaigns reached {n7},000 children under five. Shelter partners distributed {n8},000 emergency kits.
+
+The humanitarian response plan, which seeks {n9} million dollars, is {r2} per cent funded. Partners call on donors to fund the response urgently to avoid a break in assistance before the rainy season.
+
+The next update will be issued on {day2} {month2} {year}.`},
+}
+
+var statementChoices = map[string][]string{
+	"s1": {"keep", "raise", "lower"},
+	"s2": {"down from the previous month.", "unchanged from the previous month.", "up from the previous month, mainly because of food prices.", "the lowest rate in three years."},
+	"s3": {"modest", "stronger than expected", "weak", "broadly stable"},
+}
+
+var months = []string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"}
+
+func fillStatement(tpl string, k int, r *rand.Rand) string {
+	ocha := map[string][]string{
+		"s1": {"Distributions were delayed for two days by flooding on the main supply route.", "A new distribution point opened in the eastern district.", "Partners scaled up cash assistance in urban areas.", "Insecurity forced the suspension of mobile clinics in one district."},
+		"s2": {"remains restricted", "improved during the week", "was interrupted by heavy rains", "remains possible only by air"},
+	}
+	choices := statementChoices
+	if strings.Contains(tpl, "Humanitarian") {
+		choices = ocha
+	}
+	repl := []string{
+		"{month}", months[k], "{month2}", months[(k+1)%12], "{year}", "2025", "{y2}", fmt.Sprint(2026 + r.IntN(2)),
+		"{day}", fmt.Sprint(1 + r.IntN(27)), "{day2}", fmt.Sprint(1 + r.IntN(27)), "{day3}", fmt.Sprint(1 + r.IntN(27)),
+		"{v1}", fmt.Sprint(5 + r.IntN(3)), "{v2}", fmt.Sprint(1 + r.IntN(3)),
+		"{n1}", fmt.Sprint(10 + k),
+	}
+	for i := 1; i <= 5; i++ {
+		repl = append(repl, fmt.Sprintf("{r%d}", i), fmt.Sprintf("%d.%d", 1+r.IntN(9), r.IntN(10)))
+	}
+	for i := 2; i <= 9; i++ {
+		repl = append(repl, fmt.Sprintf("{n%d}", i), fmt.Sprint(10+r.IntN(890)))
+	}
+	for k, alts := range choices {
+		repl = append(repl, "{"+k+"}", alts[r.IntN(len(alts))])
+	}
+	return strings.NewReplacer(repl...).Replace(tpl)
 }

@@ -1,10 +1,25 @@
 package dedup
 
+import "regexp"
+
 // Resemblance measures how much of two texts is the same, over the word
 // shingles of their bodies (boilerplate and footers left out).
 type Resemblance struct {
 	A, B   int // number of distinct shingles in each text
 	Shared int // shingles in both
+	// NumA and NumB count the distinct figures (days, years, rates,
+	// amounts) of each text, NumShared those in both.
+	NumA, NumB, NumShared int
+}
+
+// NumberContainment is NumShared over the smaller set of numbers, 1 when
+// either text has none.
+func (r Resemblance) NumberContainment() float64 {
+	m := min(r.NumA, r.NumB)
+	if m == 0 {
+		return 1
+	}
+	return float64(r.NumShared) / float64(m)
 }
 
 // Jaccard is Shared over the union.
@@ -26,13 +41,25 @@ func (r Resemblance) Containment() float64 {
 	return float64(r.Shared) / float64(m)
 }
 
-// Thresholds of Duplicate, chosen on the evaluation set (see eval_test.go):
-// copies with a wrapper, a cut paragraph or a truncated tail keep
-// containment above 0.9 and resemblance above 0.5; different releases of one
-// source that share boilerplate stay below 0.2 and 0.1 once it is left out.
+// Thresholds of Duplicate, chosen on the evaluation set (eval_test.go,
+// testdata/eval.jsonl.gz): over all pairs of one release (an original and
+// its copies with a wrapper, a footer, a cut paragraph, a truncated tail,
+// typography and white space changes, and all of these combined) the 1st
+// percentile of containment is 0.86 and of Jaccard 0.55; different releases
+// of one source sharing boilerplate stay at or below 0.42 and 0.25 once
+// footer sections are left out, and 0.02 with the learnt boilerplate.
+// Recurring statements of one template (a monthly rate decision, a
+// humanitarian update) reach 0.8 on the text and are told apart by their
+// figures: without the figures check the set's precision is 0.972, with it
+// 1.000.
 const (
 	MinContainment = 0.7
 	MinJaccard     = 0.35
+	// A copy keeps the figures of what it keeps: the numbers of the
+	// smaller text are in the larger. Texts with at least MinNumbers
+	// numbers each must share MinNumberContainment of them.
+	MinNumbers           = 2
+	MinNumberContainment = 0.7
 )
 
 // Duplicate reports whether the two texts are one release: both long enough
@@ -42,14 +69,26 @@ func (r Resemblance) Duplicate() bool {
 	if min(r.A, r.B) < MinWords-ShingleSize+1 {
 		return false
 	}
+	if min(r.NumA, r.NumB) >= MinNumbers && r.NumberContainment() < MinNumberContainment {
+		// Recurring statements (a monthly rate decision, a weekly
+		// situation report) share their template, not their figures.
+		return false
+	}
 	return r.Containment() >= MinContainment && r.Jaccard() >= MinJaccard
 }
 
 // Resemble compares two texts, leaving out what bp knows as boilerplate and
 // trailing footer sections. bp may be nil.
 func Resemble(a, b string, bp *Boilerplate) Resemblance {
-	sa := shingles(Words(bp.Strip(a)))
-	sb := shingles(Words(bp.Strip(b)))
+	ta, tb := bp.Strip(a), bp.Strip(b)
+	sa, sb := shingles(Words(ta)), shingles(Words(tb))
+	na, nb := numbers(ta), numbers(tb)
+	numShared := 0
+	for n := range nb {
+		if na[n] {
+			numShared++
+		}
+	}
 	set := make(map[uint64]struct{}, len(sa))
 	for _, h := range sa {
 		set[h] = struct{}{}
@@ -60,5 +99,18 @@ func Resemble(a, b string, bp *Boilerplate) Resemblance {
 			shared++
 		}
 	}
-	return Resemblance{A: len(sa), B: len(sb), Shared: shared}
+	return Resemblance{A: len(sa), B: len(sb), Shared: shared, NumA: len(na), NumB: len(nb), NumShared: numShared}
+}
+
+// number matches a figure with its decimal and thousands separators
+// ("4.3", "12,000", "8/9/2025", "16:30").
+var number = regexp.MustCompile(`\d+(?:[.,:/]\d+)*`)
+
+// numbers is the set of figures written in text.
+func numbers(text string) map[string]bool {
+	out := map[string]bool{}
+	for _, n := range number.FindAllString(text, -1) {
+		out[n] = true
+	}
+	return out
 }
