@@ -174,8 +174,8 @@ func insertRelease(ctx context.Context, tx *sql.Tx, r *communique.Release) error
 	if err := indexText(ctx, tx, r.ID, r.Title, r.Lede, r.Text); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO revisions (release_id, number, title, html, body, content_hash, retrieved)
-		VALUES (?, 1, ?, ?, ?, ?, ?)`, r.ID, r.Title, r.HTML, r.Text, r.ContentHash, micro(r.Retrieved)); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO revisions (release_id, number, title, content_hash, retrieved, current)
+		VALUES (?, 1, ?, ?, ?, 1)`, r.ID, r.Title, r.ContentHash, micro(r.Retrieved)); err != nil {
 		return err
 	}
 	r.Revisions = 1
@@ -255,12 +255,17 @@ func (db *DB) ReviseRelease(ctx context.Context, r *communique.Release) error {
 	}
 	r.Updated = r.Updated.UTC().Truncate(time.Microsecond)
 	return db.update(ctx, func(tx *sql.Tx) error {
+		// The superseded revision takes its own copy of the text.
+		if _, err := tx.ExecContext(ctx, `UPDATE revisions SET html = t.html, body = t.body, current = 0
+			FROM release_texts t WHERE t.id = revisions.release_id AND revisions.release_id = ? AND revisions.current = 1`, r.ID); err != nil {
+			return err
+		}
 		if err := updateRelease(ctx, tx, r); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO revisions (release_id, number, title, html, body, content_hash, retrieved)
-			SELECT ?, coalesce(max(number), 0) + 1, ?, ?, ?, ?, ? FROM revisions WHERE release_id = ?`,
-			r.ID, r.Title, r.HTML, r.Text, r.ContentHash, micro(r.Updated), r.ID)
+		_, err := tx.ExecContext(ctx, `INSERT INTO revisions (release_id, number, title, content_hash, retrieved, current)
+			SELECT ?, coalesce(max(number), 0) + 1, ?, ?, ?, 1 FROM revisions WHERE release_id = ?`,
+			r.ID, r.Title, r.ContentHash, micro(r.Updated), r.ID)
 		return err
 	})
 }
@@ -437,7 +442,10 @@ func (db *DB) SimilarReleases(ctx context.Context, fp uint64, maxDistance, limit
 func (db *DB) Revisions(ctx context.Context, releaseID int64) ([]communique.Revision, error) {
 	var out []communique.Revision
 	err := db.view(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id, release_id, number, title, html, body, content_hash, retrieved FROM revisions WHERE release_id=? ORDER BY number`, releaseID)
+		rows, err := tx.QueryContext(ctx, `SELECT v.id, v.release_id, v.number, v.title,
+			CASE WHEN v.current = 1 THEN t.html ELSE v.html END, CASE WHEN v.current = 1 THEN t.body ELSE v.body END,
+			v.content_hash, v.retrieved
+			FROM revisions v LEFT JOIN release_texts t ON t.id = v.release_id WHERE v.release_id=? ORDER BY v.number`, releaseID)
 		if err != nil {
 			return err
 		}
