@@ -132,6 +132,10 @@ func TestAPIReleases(t *testing.T) {
 	if len(seen) != 5 {
 		t.Errorf("pagination saw %d releases, want 5", len(seen))
 	}
+	// next= works as well as cursor=.
+	if out := decode[releasesResponse](t, ts.get(t, "/api/v1/releases?limit=2&next=2").Body.Bytes()); len(out.Releases) != 2 || out.Releases[0].ID != 3 {
+		t.Errorf("?next=2: %+v", out.Releases)
+	}
 
 	// Bad parameters are 400 with a JSON error.
 	for _, q := range []string{"limit=0", "limit=501", "limit=x", "since=yesterday", "source=abc", "sort=random", "facets=maybe", "since=2025-09-08&until=2025-09-01"} {

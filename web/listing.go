@@ -363,9 +363,13 @@ func limitParam(v url.Values, def int) (int, error) {
 	return n, nil
 }
 
-// cursorParam reads the cursor of a page after the first.
+// cursorParam reads the cursor of a page after the first: cursor=, or
+// next= as the response calls it.
 func cursorParam(v url.Values) (string, error) {
 	c := v.Get("cursor")
+	if c == "" {
+		c = v.Get("next")
+	}
 	if len(c) > 1024 {
 		return "", communique.Errorf(communique.EINVALID, "the cursor is too long")
 	}
