@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"html"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,5 +45,71 @@ func TestDedupUsage(t *testing.T) {
 	}
 	if code := run(context.Background(), []string{"dedup", filepath.Join(t.TempDir(), "missing.html")}, &out, &errb); code != 1 {
 		t.Fatalf("missing file: exit %d, want 1", code)
+	}
+}
+
+// TestDedupStory renders the story releases of dedup/testdata as pages and
+// checks that NATO's and the Iraqi government's releases about one meeting
+// get one story ID, and the other releases none.
+func TestDedupStory(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "dedup", "testdata", "stories.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cases []struct {
+		ID, Story, Organization, URL, Title, Text string
+		Published                                 string
+	}
+	if err := json.Unmarshal(b, &cases); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var files []string
+	story := map[string]string{}
+	for _, c := range cases {
+		var page strings.Builder
+		page.WriteString("<!doctype html><html lang=en><head><meta charset=utf-8><title>" + html.EscapeString(c.Title) + "</title>")
+		page.WriteString(`<link rel="canonical" href="` + html.EscapeString(c.URL) + `">`)
+		page.WriteString(`<meta property="og:site_name" content="` + html.EscapeString(c.Organization) + `">`)
+		page.WriteString(`<meta property="article:published_time" content="` + c.Published + `"></head><body><nav><a href="/">Home</a> <a href="/news">News</a></nav><main><article><h1>` + html.EscapeString(c.Title) + "</h1>")
+		for _, p := range strings.Split(c.Text, "\n\n") {
+			page.WriteString("<p>" + html.EscapeString(p) + "</p>")
+		}
+		page.WriteString("</article></main><footer>© " + html.EscapeString(c.Organization) + "</footer></body></html>")
+		f := filepath.Join(dir, c.ID+".html")
+		if err := os.WriteFile(f, []byte(page.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+		story[f] = c.Story
+	}
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), append([]string{"dedup", "--json"}, files...), &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	ids := map[string]int64{}
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var g dedupGroup
+		if err := json.Unmarshal([]byte(line), &g); err != nil {
+			t.Fatal(err)
+		}
+		if len(g.Copies) != 0 {
+			t.Errorf("%s has copies %v: different releases were merged", g.Release, g.Copies)
+		}
+		ids[g.Release] = g.Story
+	}
+	if len(ids) != len(files) {
+		t.Fatalf("%d groups for %d different releases:\n%s", len(ids), len(files), out.String())
+	}
+	for _, a := range files {
+		for _, b := range files {
+			if a >= b {
+				continue
+			}
+			same := story[a] != "" && story[a] == story[b]
+			if got := ids[a] != 0 && ids[a] == ids[b]; got != same {
+				t.Errorf("%s (story %d) and %s (story %d): same story %v, want %v", filepath.Base(a), ids[a], filepath.Base(b), ids[b], got, same)
+			}
+		}
 	}
 }
