@@ -8,6 +8,9 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/communique-news/communique"
+	"github.com/communique-news/communique/storetest"
 )
 
 // testDB opens a store in a schema of its own, dropped when the test ends,
@@ -91,4 +94,8 @@ func TestHostLimiterSerialises(t *testing.T) {
 	}
 	release()
 	<-got
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) communique.Store { return testDB(t) })
 }
