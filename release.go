@@ -34,7 +34,7 @@ type Release struct {
 	Fallback  bool    // body taken from the feed because the page could not be read
 
 	ContentHash string // hash of the normalised text (exact duplicates)
-	Fingerprint uint64 // near-duplicate fingerprint (SimHash)
+	Fingerprint uint64 // near-duplicate fingerprint: four 16-bit MinHash blocks (dedup.Blocks)
 	StoryID     int64  // 0 if not part of a story
 
 	Entities *Entities // nil until enriched

@@ -57,8 +57,9 @@ type Store interface {
 	ReleaseByURL(ctx context.Context, url string) (*Release, error)
 	// ReleaseByHash finds a release by the ContentHash of its current text.
 	ReleaseByHash(ctx context.Context, hash string) (*Release, error)
-	// SimilarReleases lists releases whose Fingerprint is within maxDistance
-	// bits (Hamming distance) of fp, nearest first.
+	// SimilarReleases lists up to limit releases that share at least one
+	// 16-bit block of fp (dedup.Blocks) and are within maxDistance bits
+	// (Hamming distance) of it, nearest first.
 	SimilarReleases(ctx context.Context, fp uint64, maxDistance int, limit int) ([]*Release, error)
 	// Revisions lists a release's revisions, oldest first.
 	Revisions(ctx context.Context, releaseID int64) ([]Revision, error)

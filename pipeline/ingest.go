@@ -209,7 +209,10 @@ func (p *Pipeline) store(ctx context.Context, src *communique.Source, rel *commu
 			return "", err
 		}
 		if byHash == nil {
-			if similar, err = p.Store.SimilarReleases(ctx, rel.Fingerprint, dedup.MaxDistance, 5); err != nil {
+			// Candidates share a fingerprint block; at a million releases some
+			// dozens do by chance, so take enough of them for the text check
+			// to see the real copy.
+			if similar, err = p.Store.SimilarReleases(ctx, rel.Fingerprint, dedup.MaxDistance, maxSimilar); err != nil {
 				return "", err
 			}
 		}
@@ -250,8 +253,18 @@ func (p *Pipeline) store(ctx context.Context, src *communique.Source, rel *commu
 		return OutcomeRevision, nil
 	}
 	rel.ID = v.Release.ID
+	if copyURL != "" && !sameURL(copyURL, v.Release.URL) {
+		// Nothing new in the text, but the copy is still one more place
+		// the release was published.
+		if err := p.addCopy(ctx, rel.ID, src, copyURL); err != nil {
+			return "", err
+		}
+	}
 	return OutcomeUnchanged, nil
 }
+
+// maxSimilar is how many releases sharing a fingerprint block are compared.
+const maxSimilar = 100
 
 // takeOriginal makes the originator's page (orig) the text of a release
 // first stored from a republisher's copy: the release gets orig's text,

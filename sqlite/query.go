@@ -240,6 +240,9 @@ func (c *compiler) compile(q communique.Query) (plan, error) {
 	if q.Organization != "" {
 		p.conds = append(p.conds, "r.organization = "+c.arg(strings.TrimSpace(q.Organization))+" COLLATE NOCASE")
 	}
+	if q.StoryID != 0 {
+		p.conds = append(p.conds, "r.story_id = "+c.arg(q.StoryID))
+	}
 	if q.SourceID != 0 {
 		p.conds = append(p.conds, "r.source_id = "+c.arg(q.SourceID))
 	}
