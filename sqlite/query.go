@@ -49,6 +49,9 @@ type caps struct{ count, rank, facet int }
 // query has words to match), with numbered arguments.
 type compiler struct {
 	args []any
+	// sources maps each non-numeric source: value to the IDs of the
+	// sources whose URL, title or organisation contains it.
+	sources map[string][]int64
 }
 
 func (c *compiler) arg(v any) string {
@@ -67,7 +70,7 @@ func tokens(s string) []string {
 // and NOT inside an AND that has a positive part) into an FTS5 expression.
 // ok is false for a subtree FTS5 cannot express alone: a field filter, a
 // bare negation, or a leaf without words.
-func fts(n *communique.Node) (expr string, ok bool) {
+func (c *compiler) fts(n *communique.Node) (expr string, ok bool) {
 	switch n.Op {
 	case communique.OpTerm, communique.OpPhrase, communique.OpPrefix:
 		toks := tokens(n.Text)
@@ -82,13 +85,15 @@ func fts(n *communique.Node) (expr string, ok bool) {
 			e = "title : " + e
 		}
 		return e, true
+	case communique.OpField:
+		return c.filter(n)
 	case communique.OpAnd:
 		var pos, neg []string
 		for _, ch := range n.Children {
-			if e, ok := fts(ch); ok {
+			if e, ok := c.fts(ch); ok {
 				pos = append(pos, e)
 			} else if ch.Op == communique.OpNot && len(ch.Children) == 1 {
-				e, ok := fts(ch.Children[0])
+				e, ok := c.fts(ch.Children[0])
 				if !ok {
 					return "", false
 				}
@@ -108,7 +113,7 @@ func fts(n *communique.Node) (expr string, ok bool) {
 	case communique.OpOr:
 		parts := make([]string, 0, len(n.Children))
 		for _, ch := range n.Children {
-			e, ok := fts(ch)
+			e, ok := c.fts(ch)
 			if !ok {
 				return "", false
 			}
@@ -129,7 +134,7 @@ func (c *compiler) matchIn(e string) string {
 
 // cond compiles any subtree into an SQL condition.
 func (c *compiler) cond(n *communique.Node) (string, error) {
-	if e, ok := fts(n); ok {
+	if e, ok := c.fts(n); ok {
 		return c.matchIn(e), nil
 	}
 	switch n.Op {
@@ -162,7 +167,7 @@ func (c *compiler) cond(n *communique.Node) (string, error) {
 	case communique.OpTerm, communique.OpPhrase, communique.OpPrefix:
 		return "1", nil // no words: no constraint
 	case communique.OpField:
-		return c.field(n)
+		return "", communique.Errorf(communique.EINVALID, "unknown field %q", n.Field)
 	}
 	return "", communique.Errorf(communique.EINVALID, "unknown query node %d", n.Op)
 }
@@ -171,24 +176,79 @@ func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-func (c *compiler) field(n *communique.Node) (string, error) {
+// filter compiles a field filter into an FTS5 expression over the filter
+// terms; ok is false for an unknown field.
+func (c *compiler) filter(n *communique.Node) (string, bool) {
 	v := lower(n.Text)
 	switch n.Field {
 	case "org":
-		a := c.arg(v)
-		return "(r.organization = " + a + " COLLATE NOCASE OR r.id IN (SELECT release_id FROM release_entities WHERE kind = 'org' AND key = " + a + "))", nil
+		return termExpr(term(termOrg, v)), true
+	case "person":
+		return termExpr(term(termPerson, v)), true
+	case "country":
+		return termExpr(term(termCountry, v)), true
+	case "region":
+		return termExpr(term(termRegion, v)), true
+	case "lang":
+		return termExpr(term(termLanguage, v)), true
 	case "source":
 		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
-			return "r.source_id = " + c.arg(id), nil
+			return termExpr(numTerm(termSource, id)), true
 		}
-		a := c.arg("%" + likeEscape(v) + "%")
-		return "r.source_id IN (SELECT id FROM sources WHERE url LIKE " + a + ` ESCAPE '\' OR title LIKE ` + a + ` ESCAPE '\' OR organization LIKE ` + a + ` ESCAPE '\')`, nil
-	case "country", "person", "region":
-		return "r.id IN (SELECT release_id FROM release_entities WHERE kind = '" + n.Field + "' AND key = " + c.arg(v) + ")", nil
-	case "lang":
-		return "(lower(r.language) = " + c.arg(v) + " OR r.language LIKE " + c.arg(likeEscape(v)+`-%`) + ` ESCAPE '\')`, nil
+		ids := c.sources[v]
+		if len(ids) == 0 {
+			return termExpr("sxnone"), true // no such source: matches nothing
+		}
+		parts := make([]string, len(ids))
+		for i, id := range ids {
+			parts[i] = termExpr(numTerm(termSource, id))
+		}
+		if len(parts) == 1 {
+			return parts[0], true
+		}
+		return "(" + strings.Join(parts, " OR ") + ")", true
 	}
-	return "", communique.Errorf(communique.EINVALID, "unknown field %q", n.Field)
+	return "", false
+}
+
+// resolveSources fills c.sources for the source: filters of n.
+func (c *compiler) resolveSources(ctx context.Context, tx *sql.Tx, n *communique.Node) error {
+	if n == nil {
+		return nil
+	}
+	if n.Op == communique.OpField && n.Field == "source" {
+		v := lower(n.Text)
+		if _, err := strconv.ParseInt(v, 10, 64); err == nil {
+			return nil
+		}
+		if _, done := c.sources[v]; done {
+			return nil
+		}
+		like := "%" + likeEscape(v) + "%"
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM sources WHERE url LIKE ?1 ESCAPE '\' OR title LIKE ?1 ESCAPE '\' OR organization LIKE ?1 ESCAPE '\' ORDER BY id LIMIT 100`, like)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		if c.sources == nil {
+			c.sources = map[string][]int64{}
+		}
+		c.sources[v] = []int64{}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			c.sources[v] = append(c.sources[v], id)
+		}
+		return rows.Err()
+	}
+	for _, ch := range n.Children {
+		if err := c.resolveSources(ctx, tx, ch); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // plan is a compiled query: an FTS5 expression to match and rank by (empty
@@ -208,12 +268,12 @@ func (c *compiler) compile(q communique.Query) (plan, error) {
 		}
 		var pos, neg []string
 		for _, ch := range kids {
-			if e, ok := fts(ch); ok {
+			if e, ok := c.fts(ch); ok {
 				pos = append(pos, e)
 				continue
 			}
 			if ch.Op == communique.OpNot && len(ch.Children) == 1 {
-				if e, ok := fts(ch.Children[0]); ok {
+				if e, ok := c.fts(ch.Children[0]); ok {
 					neg = append(neg, e)
 					continue
 				}
@@ -225,6 +285,17 @@ func (c *compiler) compile(q communique.Query) (plan, error) {
 			p.conds = append(p.conds, s)
 		}
 		if len(pos) > 0 {
+			// With words to match, the plain filters are matched in the
+			// index too (the exact date bounds stay conditions on r).
+			if q.Organization != "" {
+				pos = append(pos, termExpr(term(termOwnOrg, q.Organization)))
+			}
+			if q.SourceID != 0 {
+				pos = append(pos, termExpr(numTerm(termSource, q.SourceID)))
+			}
+			if m := monthTerms(q.Since, q.Until, 24); m != "" {
+				pos = append(pos, m)
+			}
 			// FTS5's NOT is binary: it needs a positive side.
 			p.match = strings.Join(pos, " AND ")
 			for _, x := range neg {
@@ -372,7 +443,15 @@ func (db *DB) Releases(ctx context.Context, q communique.Query) (*communique.Res
 	}
 	limit = min(limit, MaxLimit)
 	c := &compiler{}
-	p, err := c.compile(q)
+	var p plan
+	err := db.view(ctx, func(tx *sql.Tx) error {
+		if err := c.resolveSources(ctx, tx, q.Text); err != nil {
+			return err
+		}
+		var err error
+		p, err = c.compile(q)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -423,7 +502,7 @@ func (db *DB) Releases(ctx context.Context, q communique.Query) (*communique.Res
 			// bm25 for the RankCap newest matches, times the recency boost.
 			score := "c.s * (1.0 + " + strconv.FormatFloat(recencyBoost, 'f', -1, 64) + " / (1.0 + max(0, " + c.arg(cur.now) +
 				" - r.published) / " + strconv.FormatFloat(yearMicros, 'f', -1, 64) + "))"
-			sqlText = "SELECT id, score FROM (SELECT c.id AS id, " + score + " AS score FROM (SELECT " + p.id() + " AS id, bm25(releases_fts, " + weights + ") AS s" +
+			sqlText = "SELECT id, score FROM (SELECT c.id AS id, " + score + " AS score FROM (SELECT " + p.id() + " AS id, bm25(releases_fts, " + weights + ", 0.0) AS s" +
 				p.from() + p.newest() + " LIMIT " + strconv.Itoa(db.caps.rank) + ") c JOIN releases r ON r.id = c.id)"
 			if paging {
 				s, id := c.arg(cur.score), c.arg(cur.id)

@@ -109,16 +109,16 @@ func writeEntities(ctx context.Context, tx *sql.Tx, id int64, e *communique.Enti
 }
 
 // indexText adds a release's text to the search index.
-func indexText(ctx context.Context, tx *sql.Tx, id int64, title, lede, body string) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO releases_fts (rowid, title, lede, body) VALUES (?, ?, ?, ?)`, id, title, lede, body)
+func indexText(ctx context.Context, tx *sql.Tx, id int64, title, lede, body, terms string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO releases_fts (rowid, title, lede, body, terms) VALUES (?, ?, ?, ?, ?)`, id, title, lede, body, terms)
 	return err
 }
 
 // unindexText removes a release's current text from the search index; an
 // external-content index needs the very text it indexed to remove it.
 func unindexText(ctx context.Context, tx *sql.Tx, id int64) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO releases_fts (releases_fts, rowid, title, lede, body)
-		SELECT 'delete', id, title, lede, body FROM releases_fts_content WHERE id = ?`, id)
+	_, err := tx.ExecContext(ctx, `INSERT INTO releases_fts (releases_fts, rowid, title, lede, body, terms)
+		SELECT 'delete', id, title, lede, body, terms FROM releases_fts_content WHERE id = ?`, id)
 	return err
 }
 
@@ -167,11 +167,12 @@ func insertRelease(ctx context.Context, tx *sql.Tx, r *communique.Release) error
 	if err != nil {
 		return mapErr(err, "release "+r.URL)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO release_texts (id, lede, entities, html, body) VALUES (?, ?, ?, ?, ?)`,
-		r.ID, r.Lede, ents, r.HTML, r.Text); err != nil {
+	terms := termsOf(r)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO release_texts (id, lede, entities, html, body, terms) VALUES (?, ?, ?, ?, ?, ?)`,
+		r.ID, r.Lede, ents, r.HTML, r.Text, terms); err != nil {
 		return err
 	}
-	if err := indexText(ctx, tx, r.ID, r.Title, r.Lede, r.Text); err != nil {
+	if err := indexText(ctx, tx, r.ID, r.Title, r.Lede, r.Text, terms); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO revisions (release_id, number, title, content_hash, retrieved, current)
@@ -239,11 +240,12 @@ func updateRelease(ctx context.Context, tx *sql.Tx, r *communique.Release) error
 	if err := affected(res, "release", r.ID); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE release_texts SET lede=?, entities=?, html=?, body=? WHERE id=?`,
-		r.Lede, ents, r.HTML, r.Text, r.ID); err != nil {
+	terms := termsOf(r)
+	if _, err := tx.ExecContext(ctx, `UPDATE release_texts SET lede=?, entities=?, html=?, body=?, terms=? WHERE id=?`,
+		r.Lede, ents, r.HTML, r.Text, terms, r.ID); err != nil {
 		return err
 	}
-	if err := indexText(ctx, tx, r.ID, r.Title, r.Lede, r.Text); err != nil {
+	if err := indexText(ctx, tx, r.ID, r.Title, r.Lede, r.Text, terms); err != nil {
 		return err
 	}
 	return writeEntities(ctx, tx, r.ID, r.Entities, false)
@@ -491,51 +493,65 @@ func facetRows(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]commun
 	return out, rows.Err()
 }
 
-// Reindex rebuilds the entity index from the stored entities and the
-// full-text index from the stored releases, then merges the index's segments.
+// Reindex rebuilds the entity index and the filter terms from the stored
+// releases, then the full-text index, and merges the index's segments.
 func (db *DB) Reindex(ctx context.Context) error {
-	return db.update(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id, entities FROM release_texts WHERE entities IS NOT NULL`)
-		if err != nil {
-			return err
-		}
-		type ent struct {
-			id int64
-			e  *communique.Entities
-		}
-		var all []ent
-		for rows.Next() {
-			var id int64
-			var raw string
-			if err := rows.Scan(&id, &raw); err != nil {
-				rows.Close()
-				return err
-			}
-			e := new(communique.Entities)
-			if err := json.Unmarshal([]byte(raw), e); err != nil {
-				rows.Close()
-				return err
-			}
-			all = append(all, ent{id, e})
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM release_entities`); err != nil {
-			return err
-		}
-		for _, a := range all {
-			if err := writeEntities(ctx, tx, a.id, a.e, true); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO releases_fts (releases_fts) VALUES ('rebuild')`); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO releases_fts (releases_fts) VALUES ('optimize')`)
+	return db.update(ctx, func(tx *sql.Tx) error { return reindex(ctx, tx) })
+}
+
+func reindex(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT r.id, coalesce(r.source_id, 0), r.organization, r.language, r.published, t.entities
+		FROM releases r JOIN release_texts t ON t.id = r.id`)
+	if err != nil {
 		return err
-	})
+	}
+	type row struct {
+		r     communique.Release
+		terms string
+	}
+	var all []row
+	for rows.Next() {
+		var x row
+		var pub int64
+		var raw sql.NullString
+		if err := rows.Scan(&x.r.ID, &x.r.SourceID, &x.r.Organization, &x.r.Language, &pub, &raw); err != nil {
+			rows.Close()
+			return err
+		}
+		x.r.Published = fromMicro(pub)
+		if raw.Valid && raw.String != "" {
+			x.r.Entities = new(communique.Entities)
+			if err := json.Unmarshal([]byte(raw.String), x.r.Entities); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		x.terms = termsOf(&x.r)
+		x.r.Title, x.r.Lede, x.r.Text = "", "", "" // not needed; keep memory down
+		all = append(all, x)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM release_entities`); err != nil {
+		return err
+	}
+	for _, x := range all {
+		if err := writeEntities(ctx, tx, x.r.ID, x.r.Entities, true); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE release_texts SET terms = ? WHERE id = ?`, x.terms, x.r.ID); err != nil {
+			return err
+		}
+	}
+	for _, cmd := range []string{"rebuild", "optimize"} {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO releases_fts (releases_fts) VALUES (?)`, cmd); err != nil {
+			return err
+		}
+	}
+	_, err = tx.ExecContext(ctx, `DELETE FROM reindex_pending`)
+	return err
 }
 
 // Optimize merges the search index's segments into one, which makes

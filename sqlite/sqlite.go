@@ -116,7 +116,14 @@ func (db *DB) migrate(ctx context.Context) error {
 			return fmt.Errorf("migration %s: %w", name, err)
 		}
 	}
-	return nil
+	// A migration that changed what the index holds asks for a reindex.
+	return db.update(ctx, func(tx *sql.Tx) error {
+		var pending bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM reindex_pending)`).Scan(&pending); err != nil || !pending {
+			return err
+		}
+		return reindex(ctx, tx)
+	})
 }
 
 // update runs f in one write transaction.

@@ -1,0 +1,95 @@
+package sqlite
+
+import (
+	"hash/fnv"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/communique-news/communique"
+)
+
+// Filter terms are synthetic words in the index's terms column: a kind
+// letter and a hash of the lower-cased value (or a number), so that they
+// survive the tokenizer (letters and digits only) and never meet a real word.
+const (
+	termOrg      = 'o' // org: the release's organisation, or one it mentions (name or acronym)
+	termOwnOrg   = 'g' // the release's own organisation (Query.Organization)
+	termPerson   = 'p'
+	termCountry  = 'c'
+	termRegion   = 'r'
+	termLanguage = 'l'
+	termSource   = 's' // a source ID
+	termMonth    = 'm' // YYYYMM of publication
+)
+
+// term is the filter term of kind for value.
+func term(kind byte, value string) string {
+	h := fnv.New64a()
+	h.Write([]byte(lower(value)))
+	return string(kind) + "x" + strconv.FormatUint(h.Sum64(), 36)
+}
+
+func numTerm(kind byte, n int64) string { return string(kind) + "x" + strconv.FormatInt(n, 10) }
+
+// termsOf is the terms column of a release.
+func termsOf(r *communique.Release) string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(t string) {
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	if r.Organization != "" {
+		add(term(termOrg, r.Organization))
+		add(term(termOwnOrg, r.Organization))
+	}
+	if r.Language != "" {
+		add(term(termLanguage, r.Language))
+		if base, _, ok := strings.Cut(r.Language, "-"); ok {
+			add(term(termLanguage, base))
+		}
+	}
+	if r.SourceID != 0 {
+		add(numTerm(termSource, r.SourceID))
+	}
+	add(numTerm(termMonth, int64(monthOf(r.Published))))
+	for _, k := range entityKeys(r.Entities) {
+		switch k[0] {
+		case "org":
+			add(term(termOrg, k[1]))
+		case "person":
+			add(term(termPerson, k[1]))
+		case "country":
+			add(term(termCountry, k[1]))
+		case "region":
+			add(term(termRegion, k[1]))
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+// termExpr is the FTS5 expression that matches a filter term.
+func termExpr(t string) string { return `terms : "` + t + `"` }
+
+// monthTerms is the FTS5 expression matching releases published in the
+// months that [since, until) touches, or "" if that is more than max months
+// (or unbounded), where the publication-date index is the better filter.
+func monthTerms(since, until time.Time, max int) string {
+	if since.IsZero() || until.IsZero() || !until.After(since) {
+		return ""
+	}
+	var parts []string
+	for m := time.Date(since.Year(), since.Month(), 1, 0, 0, 0, 0, time.UTC); m.Before(until); m = m.AddDate(0, 1, 0) {
+		if len(parts) == max {
+			return ""
+		}
+		parts = append(parts, termExpr(numTerm(termMonth, int64(monthOf(m)))))
+	}
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return "(" + strings.Join(parts, " OR ") + ")"
+}
