@@ -29,6 +29,10 @@ import (
 // can make a comparison extractor take the comment thread for the text.
 const pruneSelector = "#comments, #disqus_thread, #respond, .comments-area, .comment-list, .commentlist, .comment-respond, .wp-block-comments, .comments-section, ol.comments, ul.comments, section.comments, div.comments"
 
+// maxTrafilaturaParagraphs is the most <p> elements a page may have to be
+// read by go-trafilatura (see Extract).
+const maxTrafilaturaParagraphs = 1500
+
 // DefaultMaxBytes is the default size cap of a page: 5 MiB.
 const DefaultMaxBytes = 5 << 20
 
@@ -86,6 +90,14 @@ func Extract(body []byte, pageURL string, opts Options) (*communique.Article, er
 	if rule != nil && rule.Content != "" {
 		content = rule.apply(doc)
 	}
+	if content == nil && f.pCount > maxTrafilaturaParagraphs {
+		// go-trafilatura's content pass concatenates the text of every
+		// paragraph once per selector it tries: quadratic in the page's
+		// paragraphs (tens of GB for a 5 MB page), and go-readability
+		// allocates hundreds of MB on such a page. Huge pages are read by
+		// a linear pass: the element holding the most paragraph text.
+		content = densest(f.body)
+	}
 	if content == nil {
 		topts := trafilatura.Options{
 			OriginalURL:     base,
@@ -116,7 +128,7 @@ func Extract(body []byte, pageURL string, opts Options) (*communique.Article, er
 	a.Title = chooseTitle(f, ld, rule, doc, host)
 	trimHead(content, a.Title)
 	a.Text = textOfContent(content)
-	if strings.TrimSpace(a.Text) == "" {
+	if len(strings.Fields(a.Text)) < 3 {
 		return nil, communique.Errorf(communique.EINVALID, "no main text found on the page")
 	}
 	a.HTML = renderChildren(content)
@@ -134,8 +146,8 @@ func Extract(body []byte, pageURL string, opts Options) (*communique.Article, er
 		if a.Author == "" {
 			a.Author = clean(res.Metadata.Author)
 		}
-		if a.Language == "" {
-			a.Language = res.Metadata.Language
+		if a.Language == "" && len(strings.Fields(a.Text)) >= 30 {
+			a.Language = res.Metadata.Language // guessed from the text
 		}
 	}
 	return a, nil

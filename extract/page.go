@@ -45,6 +45,7 @@ type facts struct {
 	h1        []string // text of the h1 elements, in order
 	h1node    *html.Node
 	pBytes    int      // bytes of text in the body's <p> elements
+	pCount    int      // number of <p> elements
 	jsonLD    []string // raw JSON-LD scripts
 	times     []timeElem
 	body      *html.Node
@@ -116,8 +117,9 @@ func collect(doc *html.Node) *facts {
 					}
 				}
 			case atom.P:
+				f.pCount++
 				if !inComments(c) {
-					f.pBytes += len(strings.TrimSpace(textOf(c)))
+					f.pBytes += textLen(c)
 				}
 			case atom.Time:
 				if len(f.times) < 32 {
@@ -220,4 +222,32 @@ func inComments(n *html.Node) bool {
 		}
 	}
 	return false
+}
+
+// textLen is the number of bytes of non-space text under n, without
+// building the text.
+func textLen(n *html.Node) int {
+	total := 0
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		switch c.Type {
+		case html.TextNode:
+			total += len(c.Data) - spaces(c.Data)
+		case html.ElementNode:
+			if c.DataAtom != atom.Script && c.DataAtom != atom.Style {
+				total += textLen(c)
+			}
+		}
+	}
+	return total
+}
+
+func spaces(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ' ', '\t', '\n', '\r', '\f':
+			n++
+		}
+	}
+	return n
 }
