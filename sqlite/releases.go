@@ -149,8 +149,14 @@ func (db *DB) prepare(r *communique.Release) {
 	}
 }
 
-// insertRelease adds r and its first revision in tx.
-func insertRelease(ctx context.Context, tx *sql.Tx, r *communique.Release) error {
+// insertRelease adds r and its first revision in tx, and indexes it unless
+// deferIndex (the caller then calls indexText).
+//
+// Index writes come after every other write of a transaction: FTS5 flushes
+// its in-memory terms to a new segment whenever a later statement opens a
+// statement savepoint, and merging those small segments was most of the
+// cost of a bulk load.
+func insertRelease(ctx context.Context, tx *sql.Tx, r *communique.Release, deferIndex bool) error {
 	ents, err := entitiesJSON(r.Entities)
 	if err != nil {
 		return err
@@ -172,15 +178,18 @@ func insertRelease(ctx context.Context, tx *sql.Tx, r *communique.Release) error
 		r.ID, r.Lede, ents, r.HTML, r.Text, terms); err != nil {
 		return err
 	}
-	if err := indexText(ctx, tx, r.ID, r.Title, r.Lede, r.Text, terms); err != nil {
-		return err
-	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO revisions (release_id, number, title, content_hash, retrieved, current)
 		VALUES (?, 1, ?, ?, ?, 1)`, r.ID, r.Title, r.ContentHash, micro(r.Retrieved)); err != nil {
 		return err
 	}
 	r.Revisions = 1
-	return writeEntities(ctx, tx, r.ID, r.Entities, true)
+	if err := writeEntities(ctx, tx, r.ID, r.Entities, true); err != nil {
+		return err
+	}
+	if !deferIndex {
+		return indexText(ctx, tx, r.ID, r.Title, r.Lede, r.Text, terms)
+	}
+	return nil
 }
 
 func (db *DB) CreateRelease(ctx context.Context, r *communique.Release) error {
@@ -188,7 +197,7 @@ func (db *DB) CreateRelease(ctx context.Context, r *communique.Release) error {
 		return err
 	}
 	db.prepare(r)
-	return db.update(ctx, func(tx *sql.Tx) error { return insertRelease(ctx, tx, r) })
+	return db.update(ctx, func(tx *sql.Tx) error { return insertRelease(ctx, tx, r, false) })
 }
 
 // CreateReleases adds many releases in one transaction (bulk loads and
@@ -202,7 +211,12 @@ func (db *DB) CreateReleases(ctx context.Context, rs []*communique.Release) erro
 	}
 	return db.update(ctx, func(tx *sql.Tx) error {
 		for _, r := range rs {
-			if err := insertRelease(ctx, tx, r); err != nil {
+			if err := insertRelease(ctx, tx, r, true); err != nil {
+				return err
+			}
+		}
+		for _, r := range rs {
+			if err := indexText(ctx, tx, r.ID, r.Title, r.Lede, r.Text, termsOf(r)); err != nil {
 				return err
 			}
 		}
@@ -245,10 +259,10 @@ func updateRelease(ctx context.Context, tx *sql.Tx, r *communique.Release) error
 		r.Lede, ents, r.HTML, r.Text, terms, r.ID); err != nil {
 		return err
 	}
-	if err := indexText(ctx, tx, r.ID, r.Title, r.Lede, r.Text, terms); err != nil {
+	if err := writeEntities(ctx, tx, r.ID, r.Entities, false); err != nil {
 		return err
 	}
-	return writeEntities(ctx, tx, r.ID, r.Entities, false)
+	return indexText(ctx, tx, r.ID, r.Title, r.Lede, r.Text, terms)
 }
 
 func (db *DB) ReviseRelease(ctx context.Context, r *communique.Release) error {
