@@ -9,18 +9,37 @@ import (
 )
 
 // maxStoryCandidates caps how many releases around a new one's date are
-// compared with it.
-const maxStoryCandidates = 300
+// compared with it, and maxStoryEntities how many of its entities find them.
+const (
+	maxStoryCandidates = 50
+	maxStoryEntities   = 8
+)
 
 // group puts a new release in a story with releases of other originators
-// about the same event: published within dedup.StoryWindow, sharing an
-// entity (when enriched), and alike enough for dedup.SameStory. A story's
-// ID is the ID of its first release. rel must be the release as stored.
+// about the same event: published within dedup.StoryWindow, sharing a person
+// or an organisation (found through the store's entity index), and alike
+// enough for dedup.SameStory. A story's ID is the ID of its first release.
+// rel must be the release as stored. A release without entities (not
+// enriched, or naming no one) joins no story.
 func (p *Pipeline) group(ctx context.Context, rel *communique.Release) error {
-	if rel.Published.IsZero() || rel.StoryID != 0 {
+	if rel.Published.IsZero() || rel.StoryID != 0 || rel.Entities == nil {
 		return nil
 	}
+	var any []*communique.Node
+	for _, ps := range rel.Entities.People {
+		any = append(any, &communique.Node{Op: communique.OpField, Field: "person", Text: ps.Name})
+	}
+	for _, o := range rel.Entities.Organizations {
+		if !strings.EqualFold(o.Name, rel.Organization) && !strings.EqualFold(o.Acronym, rel.Organization) {
+			any = append(any, &communique.Node{Op: communique.OpField, Field: "org", Text: o.Name})
+		}
+	}
+	if len(any) == 0 {
+		return nil
+	}
+	any = any[:min(len(any), maxStoryEntities)]
 	page, err := p.Store.Releases(ctx, communique.Query{
+		Text:  &communique.Node{Op: communique.OpOr, Children: any},
 		Since: rel.Published.Add(-dedup.StoryWindow),
 		Until: rel.Published.Add(dedup.StoryWindow),
 		Sort:  communique.SortDate,
@@ -29,15 +48,8 @@ func (p *Pipeline) group(ctx context.Context, rel *communique.Release) error {
 	if err != nil {
 		return err
 	}
-	keys := entityKeys(rel.Entities)
 	for _, c := range page.Releases {
-		if c.ID == rel.ID || strings.EqualFold(c.Organization, rel.Organization) {
-			continue
-		}
-		if len(keys) > 0 && c.Entities != nil && !sharesAny(keys, entityKeys(c.Entities)) {
-			continue
-		}
-		if !dedup.SameStory(rel, c) {
+		if c.ID == rel.ID || strings.EqualFold(c.Organization, rel.Organization) || !dedup.SameStory(rel, c) {
 			continue
 		}
 		story := c.StoryID
@@ -58,28 +70,4 @@ func (p *Pipeline) group(ctx context.Context, rel *communique.Release) error {
 		return p.Store.UpdateRelease(ctx, rel)
 	}
 	return nil
-}
-
-// entityKeys are the people and organisations of a release, lower-cased.
-func entityKeys(e *communique.Entities) map[string]bool {
-	if e == nil {
-		return nil
-	}
-	out := map[string]bool{}
-	for _, p := range e.People {
-		out["p:"+strings.ToLower(p.Name)] = true
-	}
-	for _, o := range e.Organizations {
-		out["o:"+strings.ToLower(o.Name)] = true
-	}
-	return out
-}
-
-func sharesAny(a, b map[string]bool) bool {
-	for k := range a {
-		if b[k] {
-			return true
-		}
-	}
-	return false
 }
