@@ -29,9 +29,11 @@ import (
 // can make a comparison extractor take the comment thread for the text.
 const pruneSelector = "#comments, #disqus_thread, #respond, .comments-area, .comment-list, .commentlist, .comment-respond, .wp-block-comments, .comments-section, ol.comments, ul.comments, section.comments, div.comments"
 
-// maxTrafilaturaParagraphs is the most <p> elements a page may have to be
-// read by go-trafilatura (see Extract).
-const maxTrafilaturaParagraphs = 1500
+// maxQuadraticBytes bounds what go-trafilatura's quadratic paragraph pass
+// would allocate on a page (paragraphs × paragraph text / 2): 32 MB, met
+// by pages of about 600 paragraphs and 100 KB of text; larger pages are read
+// by densest.
+const maxQuadraticBytes = 32 << 20
 
 // DefaultMaxBytes is the default size cap of a page: 5 MiB.
 const DefaultMaxBytes = 5 << 20
@@ -90,7 +92,7 @@ func Extract(body []byte, pageURL string, opts Options) (*communique.Article, er
 	if rule != nil && rule.Content != "" {
 		content = rule.apply(doc)
 	}
-	if content == nil && f.pCount > maxTrafilaturaParagraphs {
+	if content == nil && f.pCount*f.pBytes/2 > maxQuadraticBytes {
 		// go-trafilatura's content pass concatenates the text of every
 		// paragraph once per selector it tries: quadratic in the page's
 		// paragraphs (tens of GB for a 5 MB page), and go-readability
