@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -52,19 +53,13 @@ person:, lang:, since: and until: (YYYY-MM-DD, YYYY-MM, or 7d, 2w, 3m, 1y)`)
 	sort := fs.String("sort", "", "relevance or date (default: relevance with words, else date)")
 	facets := fs.Bool("facets", false, "also count the results by organisation, country, language and month")
 	cursor := fs.String("cursor", "", "continue from the next cursor of a previous search")
-	// Flags may come before or after the query's words.
-	var words []string
-	args := e.args
-	for {
-		if err := parseFlags(fs, env{args: args, stdout: e.stdout, stderr: e.stderr}); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		words = append(words, fs.Arg(0))
-		args = fs.Args()[1:]
+	// Flags may come before or after the query's words, and a word may
+	// start with - (an exclusion) without being taken for a flag.
+	flagArgs, words := splitArgs(fs, e.args)
+	if err := parseFlags(fs, env{args: flagArgs, stdout: e.stdout, stderr: e.stderr}); err != nil {
+		return err
 	}
+	words = append(words, fs.Args()...)
 	text := strings.Join(words, " ")
 	if strings.TrimSpace(text) == "" && *cursor == "" {
 		fs.Usage()
@@ -124,6 +119,36 @@ person:, lang:, since: and until: (YYYY-MM-DD, YYYY-MM, or 7d, 2w, 3m, 1y)`)
 		fmt.Fprintf(e.stdout, "more: --cursor %s\n", page.Next)
 	}
 	return nil
+}
+
+// splitArgs separates the flags fs defines (with their values) from the
+// other arguments; everything after "--" is an argument.
+func splitArgs(fs *flag.FlagSet, args []string) (flags, rest []string) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return flags, append(rest, args[i+1:]...)
+		}
+		name, hasValue := strings.TrimLeft(a, "-"), false
+		if n, _, ok := strings.Cut(name, "="); ok {
+			name, hasValue = n, true
+		}
+		f := fs.Lookup(name)
+		if !strings.HasPrefix(a, "-") || f == nil {
+			if a == "-h" || a == "-help" || a == "--help" {
+				flags = append(flags, a)
+				continue
+			}
+			rest = append(rest, a)
+			continue
+		}
+		flags = append(flags, a)
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); (!ok || !b.IsBoolFlag()) && !hasValue && i+1 < len(args) {
+			i++
+			flags = append(flags, args[i])
+		}
+	}
+	return flags, rest
 }
 
 // posOf is the position a query error points at, 0 if none.
