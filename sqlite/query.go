@@ -32,6 +32,9 @@ const (
 //     releases is ranked among its newest thousand matches, not all.
 //   - Facets count up to FacetCap matches, the newest added when there are
 //     more (then they are a sample, and Total is -1).
+//   - A query with a phrase of several words has a quarter of these bounds:
+//     FTS5 checks a phrase position by position, about ten times the work
+//     of a word.
 //   - Sorting by date is exact: few matches are sorted, many are found by
 //     walking the publication-date index.
 const (
@@ -52,6 +55,9 @@ type compiler struct {
 	// sources maps each non-numeric source: value to the IDs of the
 	// sources whose URL, title or organisation contains it.
 	sources map[string][]int64
+	// phrases is true when the match has a phrase of several words, which
+	// FTS5 checks position by position: ten times the work of a word.
+	phrases bool
 }
 
 func (c *compiler) arg(v any) string {
@@ -78,6 +84,9 @@ func (c *compiler) fts(n *communique.Node) (expr string, ok bool) {
 			return "", false
 		}
 		e := `"` + strings.Join(toks, " ") + `"`
+		if len(toks) > 1 {
+			c.phrases = true
+		}
 		if n.Op == communique.OpPrefix {
 			e += "*"
 		}
@@ -479,17 +488,21 @@ func (db *DB) Releases(ctx context.Context, q communique.Query) (*communique.Res
 	}
 
 	page := &communique.ResultPage{Total: -1}
+	bounds := db.caps
+	if c.phrases {
+		bounds = caps{count: bounds.count / 4, rank: bounds.rank / 4, facet: bounds.facet / 4}
+	}
 	err = db.view(ctx, func(tx *sql.Tx) error {
 		// How many: exact up to CountCap, which also decides the plan.
 		if p.match == "" && len(p.conds) == 0 {
 			err = tx.QueryRowContext(ctx, "SELECT count(*) FROM releases").Scan(&page.Total)
 		} else {
-			err = tx.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1"+p.from()+" LIMIT "+strconv.Itoa(db.caps.count+1)+")", c.args...).Scan(&page.Total)
+			err = tx.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1"+p.from()+" LIMIT "+strconv.Itoa(bounds.count+1)+")", c.args...).Scan(&page.Total)
 		}
 		if err != nil {
 			return fmt.Errorf("counting: %w", err)
 		}
-		many := page.Total > db.caps.count
+		many := page.Total > bounds.count
 		if many {
 			page.Total = -1
 		}
@@ -503,7 +516,7 @@ func (db *DB) Releases(ctx context.Context, q communique.Query) (*communique.Res
 			score := "c.s * (1.0 + " + strconv.FormatFloat(recencyBoost, 'f', -1, 64) + " / (1.0 + max(0, " + c.arg(cur.now) +
 				" - r.published) / " + strconv.FormatFloat(yearMicros, 'f', -1, 64) + "))"
 			sqlText = "SELECT id, score FROM (SELECT c.id AS id, " + score + " AS score FROM (SELECT " + p.id() + " AS id, bm25(releases_fts, " + weights + ", 0.0) AS s" +
-				p.from() + p.newest() + " LIMIT " + strconv.Itoa(db.caps.rank) + ") c JOIN releases r ON r.id = c.id)"
+				p.from() + p.newest() + " LIMIT " + strconv.Itoa(bounds.rank) + ") c JOIN releases r ON r.id = c.id)"
 			if paging {
 				s, id := c.arg(cur.score), c.arg(cur.id)
 				sqlText += " WHERE score > " + s + " OR (score = " + s + " AND id < " + id + ")"
@@ -570,7 +583,7 @@ func (db *DB) Releases(ctx context.Context, q communique.Query) (*communique.Res
 			}
 		}
 		if q.Facets {
-			if page.Facets, err = facets(ctx, tx, p, c.args, db.caps.facet); err != nil {
+			if page.Facets, err = facets(ctx, tx, p, c.args, bounds.facet); err != nil {
 				return err
 			}
 		}
