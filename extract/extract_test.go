@@ -259,6 +259,9 @@ func TestMemoryBigPage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("allocates a 5 MB page")
 	}
+	if raceEnabled {
+		t.Skip("allocation figures are meaningless under the race detector")
+	}
 	page := bigPage()
 	runtime.GC()
 	var before, after runtime.MemStats
@@ -348,5 +351,44 @@ func BenchmarkExtractBig(b *testing.B) {
 		if _, err := Extract(page, "https://ministry.example.gov/report", Options{MaxBytes: 6 << 20}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestConcurrentExtract: Extract shares only immutable tables; concurrent
+// calls give the same results (run with -race).
+func TestConcurrentExtract(t *testing.T) {
+	pages, _ := filepath.Glob("testdata/pages/*.html.gz")
+	var bodies [][]byte
+	var want []string
+	for _, p := range pages {
+		b, err := ReadPage(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := Extract(b, "https://example.org/p", Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		bodies, want = append(bodies, b), append(want, a.Title+"\n"+a.Text)
+	}
+	errs := make(chan string, 4*len(bodies))
+	done := make(chan struct{})
+	for w := 0; w < 4; w++ {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i, b := range bodies {
+				a, err := Extract(b, "https://example.org/p", Options{})
+				if err != nil || a.Title+"\n"+a.Text != want[i] {
+					errs <- fmt.Sprintf("page %d differs (err %v)", i, err)
+				}
+			}
+		}()
+	}
+	for w := 0; w < 4; w++ {
+		<-done
+	}
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }
