@@ -80,3 +80,38 @@ func TestConcurrentReadsAndWrites(t *testing.T) {
 		t.Fatalf("Total %d, %v; want 100", p.Total, err)
 	}
 }
+
+// TestPendingReindex: a database whose filter terms were never written (as
+// after migration 004 on an older database) is reindexed on open.
+func TestPendingReindex(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "communique.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &communique.Release{URL: "https://www.nato.int/1", Organization: "NATO", Title: "Allies agree", Text: "Allies agree new plans.",
+		Entities: &communique.Entities{Countries: []string{"BE"}}}
+	if err := db.CreateRelease(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{`UPDATE release_texts SET terms = ''`, `INSERT INTO releases_fts (releases_fts) VALUES ('rebuild')`, `INSERT INTO reindex_pending VALUES ('test')`} {
+		if _, err := db.write.Exec(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q := communique.Query{Text: &communique.Node{Op: communique.OpAnd, Children: []*communique.Node{
+		{Op: communique.OpTerm, Text: "allies"}, {Op: communique.OpField, Field: "country", Text: "be"}}}}
+	if p, err := db.Releases(ctx, q); err != nil || len(p.Releases) != 0 {
+		t.Fatalf("without terms: %v, %v (the test does not test anything)", p, err)
+	}
+	db.Close()
+	db, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if p, err := db.Releases(ctx, q); err != nil || len(p.Releases) != 1 {
+		t.Fatalf("after reopening: %v, %v; want the release found by its country", p, err)
+	}
+}
