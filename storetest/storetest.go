@@ -725,6 +725,8 @@ func testSearch(t *testing.T, st communique.Store) {
 		{"title:iraqi", []string{"sudani"}},
 		{`title:"defence plans"`, []string{"defence"}},
 		{"title:monetary", []string{"rates"}},
+		{"title:monet*", []string{"bce", "rates"}}, // monétaire, folded
+		{"title:iraq OR title:monetary", []string{"council", "rates"}},
 		{"ministers", []string{"defence", "sudani"}}, // stemming: minister, ministers
 		{"running", []string{"rates"}},
 		{"decide", []string{"bce", "rates"}}, // decided, and décidé with its accents folded
