@@ -57,6 +57,17 @@ func chooseDates(doc *html.Node, f *facts, ld ldFacts, pageURL string, a *commun
 			}
 		}
 	}
+	if !published.IsZero() && len(f.times) == 0 {
+		// No <time>: the date written under the headline overrides the
+		// metadata in the same way, unless it is the page's stated
+		// modification date shown without its label.
+		if v := dateNearHeadline(f); !v.IsZero() {
+			mod := parseDate(firstOf(ld.modified, f.meta["article:modified_time"], f.meta["og:updated_time"], f.meta["datemodified"]))
+			if d := v.Sub(published); (d > 36*time.Hour || d < -36*time.Hour) && (mod.IsZero() || !sameDay(v, mod)) {
+				published = v
+			}
+		}
+	}
 	if published.IsZero() {
 		for _, t := range f.times {
 			if t.pubdate && !t.modified {
@@ -180,7 +191,11 @@ func dateNearHeadline(f *facts) time.Time {
 	return time.Time{}
 }
 
-var rxUpdatedBefore = regexp.MustCompile(`(?i)(?:updated|modified|revised|edited)(?: on)?:?\s*$`)
+var rxUpdatedBefore = regexp.MustCompile(`(?i)(?:updated|modified|revised|edited)\s*(?:on\s*)?:?\s*$`)
+
+func sameDay(a, b time.Time) bool {
+	return a.Format("2006-01-02") == b.UTC().Format("2006-01-02") || a.UTC().Format("2006-01-02") == b.UTC().Format("2006-01-02") || a.Format("2006-01-02") == b.Format("2006-01-02")
+}
 
 // textAround is up to before bytes of text that precede n in document
 // order and up to after bytes that follow its start.
