@@ -61,16 +61,15 @@ func chooseDates(doc *html.Node, f *facts, ld ldFacts, pageURL string, a *commun
 		// No <time>: the date written under the headline overrides the
 		// metadata in the same way, unless it is the page's stated
 		// modification date shown without its label.
-		if v := dateNearHeadline(f); !v.IsZero() {
-			mod := parseDate(firstOf(ld.modified, f.meta["article:modified_time"], f.meta["og:updated_time"], f.meta["datemodified"]))
-			if d := v.Sub(published); (d > 36*time.Hour || d < -36*time.Hour) && (mod.IsZero() || !sameDay(v, mod)) {
+		if v := dateNearHeadline(f, a.Title); !v.IsZero() {
+			if d := v.Sub(published); (d > 36*time.Hour || d < -36*time.Hour) && !isModified(v, f, ld) {
 				published = v
 			}
 		}
 	}
 	if published.IsZero() {
 		for _, t := range f.times {
-			if t.pubdate && !t.modified {
+			if t.pubdate && !t.modified && !rxUpdated.MatchString(t.text) {
 				if published = parseDate(firstOf(t.datetime, t.text)); !published.IsZero() {
 					break
 				}
@@ -87,7 +86,7 @@ func chooseDates(doc *html.Node, f *facts, ld ldFacts, pageURL string, a *commun
 		}
 	}
 	if published.IsZero() {
-		published = dateNearHeadline(f)
+		published = dateNearHeadline(f, a.Title)
 	}
 	if published.IsZero() {
 		res, err := htmldate.FromDocument(doc, htmldate.Options{
@@ -172,11 +171,18 @@ func parseDate(s string) time.Time {
 // dateNearHeadline is a date written just under (or above) the headline,
 // as "08 Sep. 2025" or "December 16, 2025", unless it is marked as an
 // update.
-func dateNearHeadline(f *facts) time.Time {
-	if f.h1node == nil {
+func dateNearHeadline(f *facts, title string) time.Time {
+	h := f.h1node
+	for i, t := range f.h1 {
+		if strings.EqualFold(fold(t), fold(title)) {
+			h = f.h1nodes[i]
+			break
+		}
+	}
+	if h == nil {
 		return time.Time{}
 	}
-	near := textAround(f.h1node, 160, 400)
+	near := textAround(h, 160, 400)
 	for _, m := range rxTextDate.FindAllStringSubmatchIndex(near, 4) {
 		before := near[max(0, m[2]-24):m[2]]
 		if rxUpdatedBefore.MatchString(before) {
@@ -285,4 +291,14 @@ func dateParserConfig(lang string) *dps.Configuration {
 		return dateParserConfigs["en"]
 	}
 	return nil // an uncommon language: let go-dateparser try them all
+}
+
+// isModified reports whether v is the page's stated modification date.
+func isModified(v time.Time, f *facts, ld ldFacts) bool {
+	for _, m := range []string{ld.modified, f.meta["article:modified_time"], f.meta["og:updated_time"], f.meta["datemodified"]} {
+		if mod := parseDate(m); !mod.IsZero() && sameDay(v, mod) {
+			return true
+		}
+	}
+	return false
 }

@@ -43,7 +43,8 @@ type facts struct {
 	meta      map[string]string // first content of each meta property/name/itemprop, keys lower-case
 	canonical string
 	h1        []string // text of the h1 elements, in order
-	h1node    *html.Node
+	h1node    *html.Node   // the first h1
+	h1nodes   []*html.Node // the h1 elements of h1
 	pBytes    int      // bytes of text in the body's <p> elements
 	pCount    int      // number of <p> elements
 	jsonLD    []string // raw JSON-LD scripts
@@ -112,6 +113,7 @@ func collect(doc *html.Node) *facts {
 			case atom.H1:
 				if t := clean(textOf(c)); t != "" && len(f.h1) < 8 {
 					f.h1 = append(f.h1, t)
+					f.h1nodes = append(f.h1nodes, c)
 					if f.h1node == nil {
 						f.h1node = c
 					}
