@@ -42,12 +42,12 @@ type facts struct {
 	docTitle  string            // <title>
 	meta      map[string]string // first content of each meta property/name/itemprop, keys lower-case
 	canonical string
-	h1        []string // text of the h1 elements, in order
+	h1        []string     // text of the h1 elements, in order
 	h1node    *html.Node   // the first h1
 	h1nodes   []*html.Node // the h1 elements of h1
-	pBytes    int      // bytes of text in the body's <p> elements
-	pCount    int      // number of <p> elements
-	jsonLD    []string // raw JSON-LD scripts
+	pBytes    int          // bytes of text in the body's <p> elements
+	pCount    int          // number of <p> elements
+	jsonLD    []string     // raw JSON-LD scripts
 	times     []timeElem
 	body      *html.Node
 }
