@@ -484,7 +484,7 @@ func (db *DB) Organizations(ctx context.Context) ([]communique.FacetCount, error
 	var out []communique.FacetCount
 	err := db.view(ctx, func(tx *sql.Tx) error {
 		var err error
-		out, err = facetRows(ctx, tx, `SELECT organization, count(*) FROM releases WHERE organization <> '' GROUP BY organization ORDER BY count(*) DESC, organization`)
+		out, err = facetRows(ctx, tx, `SELECT organization, count(*) FROM releases WHERE organization <> '' GROUP BY organization COLLATE NOCASE ORDER BY count(*) DESC, organization`)
 		return err
 	})
 	return out, err
