@@ -61,8 +61,9 @@ type Source struct {
 
 	State PollState
 
-	// Releases is the number of releases first seen through this source.
-	// Filled by the store when reading; ignored when writing.
+	// Releases is the number of releases this source led to: first seen
+	// through it, or found already stored by its items. Filled by the store
+	// when reading; ignored when writing.
 	Releases int
 }
 

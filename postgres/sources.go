@@ -10,6 +10,12 @@ import (
 	"github.com/communique-news/communique"
 )
 
+// sourceReleases counts the releases a source led to: those first seen
+// through it, and those its items found already stored (a republisher's
+// copy seen first, the originator's feed later).
+const sourceReleases = `(SELECT count(*) FROM (SELECT r.id FROM releases r WHERE r.source_id = s.id
+			UNION SELECT i.release_id FROM items i WHERE i.source_id = s.id AND i.release_id IS NOT NULL) x)`
+
 const sourceColumns = `s.id, s.kind, s.url, s.title, s.organization, s.country, s.licence, s.selectors, s.created,
 	s.etag, s.last_modified, s.last_fetch, s.last_success, s.last_status, s.last_error, s.consecutive_errors,
 	CASE WHEN isfinite(s.next_poll) THEN s.next_poll END, s.interval_seconds, s.hub_url, s.topic_url, s.websub_secret, s.websub_lease_until`
@@ -133,8 +139,7 @@ func (db *DB) DeleteSource(ctx context.Context, id int64) error {
 }
 
 func (db *DB) Source(ctx context.Context, id int64) (*communique.Source, error) {
-	s, err := scanSource(db.pool.QueryRow(ctx, `SELECT `+sourceColumns+`,
-		(SELECT count(*) FROM releases r WHERE r.source_id = s.id) FROM sources s WHERE s.id=$1`, id), true)
+	s, err := scanSource(db.pool.QueryRow(ctx, `SELECT `+sourceColumns+`, `+sourceReleases+` FROM sources s WHERE s.id=$1`, id), true)
 	if err != nil {
 		return nil, mapErr(err, "source")
 	}
@@ -142,9 +147,7 @@ func (db *DB) Source(ctx context.Context, id int64) (*communique.Source, error) 
 }
 
 func (db *DB) Sources(ctx context.Context) ([]*communique.Source, error) {
-	rows, err := db.pool.Query(ctx, `SELECT `+sourceColumns+`, coalesce(c.n, 0)
-		FROM sources s LEFT JOIN (SELECT source_id, count(*) AS n FROM releases GROUP BY source_id) c ON c.source_id = s.id
-		ORDER BY s.id`)
+	rows, err := db.pool.Query(ctx, `SELECT `+sourceColumns+`, `+sourceReleases+` FROM sources s ORDER BY s.id`)
 	if err != nil {
 		return nil, err
 	}

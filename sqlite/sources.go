@@ -9,6 +9,12 @@ import (
 	"github.com/communique-news/communique"
 )
 
+// sourceReleases counts the releases a source led to: those first seen
+// through it, and those its items found already stored (a republisher's
+// copy seen first, the originator's feed later).
+const sourceReleases = `(SELECT count(*) FROM (SELECT r.id FROM releases r WHERE r.source_id = s.id
+			UNION SELECT i.release_id FROM items i WHERE i.source_id = s.id AND i.release_id IS NOT NULL) x)`
+
 const sourceColumns = `s.id, s.kind, s.url, s.title, s.organization, s.country, s.licence, s.selectors, s.created,
 	s.etag, s.last_modified, s.last_fetch, s.last_success, s.last_status, s.last_error, s.consecutive_errors,
 	s.next_poll, s.interval_seconds, s.hub_url, s.topic_url, s.websub_secret, s.websub_lease_until`
@@ -147,7 +153,7 @@ func (db *DB) Source(ctx context.Context, id int64) (*communique.Source, error) 
 	err := db.view(ctx, func(tx *sql.Tx) error {
 		var err error
 		s, err = scanSource(tx.QueryRowContext(ctx, `SELECT `+sourceColumns+`,
-			(SELECT count(*) FROM releases r WHERE r.source_id = s.id) FROM sources s WHERE s.id=?`, id), true)
+			`+sourceReleases+` FROM sources s WHERE s.id=?`, id), true)
 		return err
 	})
 	if err != nil {
@@ -177,9 +183,8 @@ func (db *DB) Sources(ctx context.Context) ([]*communique.Source, error) {
 	var out []*communique.Source
 	err := db.view(ctx, func(tx *sql.Tx) error {
 		var err error
-		out, err = querySources(ctx, tx, true, `SELECT `+sourceColumns+`, coalesce(c.n, 0)
-			FROM sources s LEFT JOIN (SELECT source_id, count(*) AS n FROM releases WHERE source_id IS NOT NULL GROUP BY source_id) c ON c.source_id = s.id
-			ORDER BY s.id`)
+		out, err = querySources(ctx, tx, true, `SELECT `+sourceColumns+`, `+sourceReleases+`
+			FROM sources s ORDER BY s.id`)
 		return err
 	})
 	return out, err

@@ -132,6 +132,23 @@ func testSources(t *testing.T, st communique.Store) {
 	if got, _ := st.Source(ctx, s2.ID); got.Releases != 2 {
 		t.Errorf("Source(%d).Releases = %d, want 2", s2.ID, got.Releases)
 	}
+	// A source whose item led to a release first seen elsewhere counts it.
+	two, err := st.ReleaseByURL(ctx, "https://www.un.org/press/2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.MarkItem(ctx, s.ID, "guid:2", "https://www.un.org/press/2", two.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.MarkItem(ctx, s2.ID, "guid:2", "https://www.un.org/press/2", two.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := st.Source(ctx, s.ID); got.Releases != 1 {
+		t.Errorf("a source whose item found a stored release: Releases = %d, want 1", got.Releases)
+	}
+	if got, _ := st.Source(ctx, s2.ID); got.Releases != 2 {
+		t.Errorf("a release both first seen and marked is counted once: Releases = %d, want 2", got.Releases)
+	}
 
 	if err := st.DeleteSource(ctx, s.ID); err != nil {
 		t.Fatal(err)
