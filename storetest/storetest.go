@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) communique.Store) {
 		{"EntityFilters", testEntityFilters},
 		{"IndexMaintenance", testIndexMaintenance},
 		{"Facets", testFacets},
+		{"Stories", testStories},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.f(t, open(t)) })
 	}
@@ -1010,3 +1011,30 @@ func testFacets(t *testing.T, st communique.Store) {
 }
 
 func fc(v string, n int) communique.FacetCount { return communique.FacetCount{Value: v, Count: n} }
+
+// testStories: Query.StoryID lists a story's releases, and only them.
+func testStories(t *testing.T, st communique.Store) {
+	a := mustRelease(t, st, &communique.Release{URL: "https://www.nato.int/s1", Organization: "NATO", Title: "Rutte meets al-Sudani", Published: T0})
+	b := mustRelease(t, st, &communique.Release{URL: "https://pmo.iq/s1", Organization: "Prime Minister's Office", Title: "Al-Sudani meets Rutte", Published: T0.Add(time.Hour)})
+	mustRelease(t, st, &communique.Release{URL: "https://www.un.org/other", Organization: "UN", Title: "Another event", Published: T0})
+	for _, r := range []*communique.Release{a, b} {
+		r.StoryID = a.ID
+		if err := st.UpdateRelease(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page, err := st.Releases(ctx, communique.Query{StoryID: a.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for _, r := range page.Releases {
+		ids = append(ids, r.ID)
+		if r.StoryID != a.ID {
+			t.Errorf("release %d in story %d has StoryID %d", r.ID, a.ID, r.StoryID)
+		}
+	}
+	if len(ids) != 2 || ids[0] != b.ID || ids[1] != a.ID {
+		t.Errorf("Releases(StoryID %d) = %v, want [%d %d] newest first", a.ID, ids, b.ID, a.ID)
+	}
+}
