@@ -113,6 +113,7 @@ type Queue struct {
 	start    func(ctx context.Context) error
 	stop     func(ctx context.Context) error
 	counts   func(ctx context.Context) (map[rivertype.JobState]int, error)
+	byQueue  func(ctx context.Context) ([]*riverdriver.JobCountByQueueAndStateResult, error)
 	interval time.Duration
 }
 
@@ -198,6 +199,11 @@ func NewQueue[TTx any](driver riverdriver.Driver[TTx], p *Pipeline, o QueueOptio
 	}
 	q.counts = func(ctx context.Context) (map[rivertype.JobState]int, error) {
 		return client.Driver().GetExecutor().JobCountByAllStates(ctx, &riverdriver.JobCountByAllStatesParams{})
+	}
+	q.byQueue = func(ctx context.Context) ([]*riverdriver.JobCountByQueueAndStateResult, error) {
+		return client.Driver().GetExecutor().JobCountByQueueAndState(ctx, &riverdriver.JobCountByQueueAndStateParams{
+			QueueNames: []string{river.QueueDefault, QueuePoll, QueueIngest},
+		})
 	}
 	return q, nil
 }

@@ -79,18 +79,24 @@ func (m *Metrics) ingest(o Outcome) {
 	m.ingested.WithLabelValues(string(o)).Inc()
 }
 
-// queueCollector reports the number of jobs per state at each scrape.
+// queueCollector reports the jobs per state, and the waiting and running
+// jobs per queue (one queue per kind of job: default for the scheduler,
+// poll, ingest), at each scrape.
 type queueCollector struct {
-	q    *Queue
-	desc *prometheus.Desc
+	q     *Queue
+	desc  *prometheus.Desc
+	depth *prometheus.Desc
 }
 
-// Collector is a Prometheus collector of the queue's depth per job state.
+// Collector is a Prometheus collector of the queue's depth.
 func (q *Queue) Collector() prometheus.Collector {
-	return &queueCollector{q: q, desc: prometheus.NewDesc("communique_queue_jobs", "Jobs in the queue by state.", []string{"state"}, nil)}
+	return &queueCollector{q: q,
+		desc:  prometheus.NewDesc("communique_queue_jobs", "Jobs in the queue by state.", []string{"state"}, nil),
+		depth: prometheus.NewDesc("communique_queue_depth", "Jobs waiting (available) or running, by queue (default runs the scheduler; poll; ingest).", []string{"queue", "state"}, nil),
+	}
 }
 
-func (c *queueCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+func (c *queueCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc; ch <- c.depth }
 
 func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -102,6 +108,15 @@ func (c *queueCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for state, n := range counts {
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n), state)
+	}
+	queues, err := c.q.byQueue(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(c.depth, err)
+		return
+	}
+	for _, qc := range queues {
+		ch <- prometheus.MustNewConstMetric(c.depth, prometheus.GaugeValue, float64(qc.CountAvailable), qc.Queue, "available")
+		ch <- prometheus.MustNewConstMetric(c.depth, prometheus.GaugeValue, float64(qc.CountRunning), qc.Queue, "running")
 	}
 }
 
