@@ -111,11 +111,12 @@ func Extract(body []byte, pageURL string, opts Options) (*communique.Article, er
 			PruneSelector:    pruneSelector,
 		}
 		res, err = trafilatura.ExtractDocument(doc, topts)
-		// When trafilatura kept well under half of the page's paragraph
-		// text, it often took one block of a split article: its
-		// comparison with go-readability then recovers the rest. Run only
-		// then, it costs a fraction of running it on every page.
-		if err != nil || len(res.ContentText) < f.pBytes/2 {
+		// When trafilatura kept under two thirds of the page's paragraph
+		// and list text, it often took one block of a split article or
+		// dropped its lists: its comparison with go-readability then
+		// recovers the rest. Run only then, it costs a fraction of
+		// running it on every page.
+		if err != nil || len(res.ContentText) < f.pBytes*2/3 {
 			topts.EnableFallback = true
 			if r2, err2 := trafilatura.ExtractDocument(doc, topts); err2 == nil {
 				res, err = r2, nil

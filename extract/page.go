@@ -45,7 +45,7 @@ type facts struct {
 	h1        []string     // text of the h1 elements, in order
 	h1node    *html.Node   // the first h1
 	h1nodes   []*html.Node // the h1 elements of h1
-	pBytes    int          // bytes of text in the body's <p> elements
+	pBytes    int          // bytes of text in the body's paragraphs and content list items
 	pCount    int          // number of <p> elements
 	jsonLD    []string     // raw JSON-LD scripts
 	times     []timeElem
@@ -122,6 +122,12 @@ func collect(doc *html.Node) *facts {
 				f.pCount++
 				if !inComments(c) {
 					f.pBytes += textLen(c)
+				}
+			case atom.Li:
+				if !inFurniture(c) {
+					if l := textLen(c); l > 40 && linkLen(c)*2 < l {
+						f.pBytes += l
+					}
 				}
 			case atom.Time:
 				if len(f.times) < 32 {
@@ -252,4 +258,31 @@ func spaces(s string) int {
 		}
 	}
 	return n
+}
+
+// inFurniture reports whether n is inside navigation, a header, a footer,
+// an aside or a readers' comment section.
+func inFurniture(n *html.Node) bool {
+	for p := n.Parent; p != nil; p = p.Parent {
+		switch p.DataAtom {
+		case atom.Nav, atom.Header, atom.Footer, atom.Aside, atom.Menu:
+			return true
+		}
+	}
+	return inComments(n)
+}
+
+// linkLen is the number of bytes of text inside links under n.
+func linkLen(n *html.Node) int {
+	total := 0
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode {
+			if c.DataAtom == atom.A {
+				total += textLen(c)
+			} else {
+				total += linkLen(c)
+			}
+		}
+	}
+	return total
 }
