@@ -30,7 +30,11 @@ func TestCaps(t *testing.T) {
 		if i == 0 {
 			text = "common common common common common words" // the best match, added first
 		}
-		r := &communique.Release{URL: fmt.Sprintf("https://x.example/%d", i), Title: "Release", Text: text, Organization: org, Published: pub, Language: "en"}
+		title := "Release"
+		if i == 17 {
+			title = "Common release" // the only title match
+		}
+		r := &communique.Release{URL: fmt.Sprintf("https://x.example/%d", i), Title: title, Text: text, Organization: org, Published: pub, Language: "en"}
 		if err := db.CreateRelease(ctx, r); err != nil {
 			t.Fatal(err)
 		}
@@ -84,11 +88,44 @@ func TestCaps(t *testing.T) {
 			t.Errorf("release %d ranked, but it is not among the 4 newest matches", r.ID)
 		}
 	}
-	// Under the bound it is first.
-	db.caps.rank = 100
-	if p, _ := db.Releases(ctx, communique.Query{Text: word, Limit: 10}); p.Releases[0].ID != rs[0].ID {
-		t.Errorf("best match %d, want %d", p.Releases[0].ID, rs[0].ID)
+	// Past the count bound, ranking is by title and lede matches, then recency.
+	if p.Releases[0].ID != rs[17].ID {
+		t.Errorf("first result %d, want %d (the title match)", p.Releases[0].ID, rs[17].ID)
 	}
+	for i := 2; i < len(p.Releases); i++ {
+		if p.Releases[i].Published.After(p.Releases[i-1].Published) {
+			t.Errorf("results after the title match are not newest first")
+		}
+	}
+	// Its pages follow one another.
+	var paged []int64
+	for q := (communique.Query{Text: word, Limit: 3}); ; {
+		pg, err := db.Releases(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range pg.Releases {
+			paged = append(paged, r.ID)
+		}
+		if pg.Next == "" {
+			break
+		}
+		q.Cursor = pg.Next
+	}
+	var one []int64
+	for _, r := range p.Releases {
+		one = append(one, r.ID)
+	}
+	if !slices.Equal(paged, one) {
+		t.Errorf("pages %v, one page %v", paged, one)
+	}
+	// Under the bounds, bm25 ranks every match: the best body is among
+	// the results again.
+	db.caps = caps{count: 100, rank: 100, facet: 6}
+	if p, _ := db.Releases(ctx, communique.Query{Text: word, Limit: 30}); len(p.Releases) != 20 {
+		t.Errorf("under the bounds: %d results, want 20", len(p.Releases))
+	}
+	db.caps.count = 5
 
 	// Facets count a sample of 6.
 	p, err = db.Releases(ctx, communique.Query{Text: word, Facets: true})

@@ -29,7 +29,9 @@ const (
 //   - Total is exact up to CountCap matches, and -1 ("not counted") beyond.
 //   - Relevance ranks the RankCap matches most recently added to the index
 //     (all of them when there are fewer): a very common word at a million
-//     releases is ranked among its newest thousand matches, not all.
+//     releases is ranked among its newest thousand matches, not all. Past
+//     CountCap matches, ranking is by title and lede matches and recency
+//     instead of bm25 (see quickRank).
 //   - Facets count up to FacetCap matches, the newest added when there are
 //     more (then they are a sample, and Total is -1).
 //   - A query with a phrase of several words has a quarter of these bounds:
@@ -58,6 +60,33 @@ type compiler struct {
 	// phrases is true when the match has a phrase of several words, which
 	// FTS5 checks position by position: ten times the work of a word.
 	phrases bool
+	// leaves are the positive words, phrases and prefixes of the match,
+	// as FTS5 phrases, for the ranking of queries with many matches.
+	leaves []string
+}
+
+// leafExprs are the FTS5 phrases of n's words, phrases and prefixes that
+// are not negated.
+func leafExprs(n *communique.Node) []string {
+	switch n.Op {
+	case communique.OpTerm, communique.OpPhrase, communique.OpPrefix:
+		toks := tokens(n.Text)
+		if len(toks) == 0 {
+			return nil
+		}
+		e := `"` + strings.Join(toks, " ") + `"`
+		if n.Op == communique.OpPrefix {
+			e += "*"
+		}
+		return []string{e}
+	case communique.OpAnd, communique.OpOr:
+		var out []string
+		for _, ch := range n.Children {
+			out = append(out, leafExprs(ch)...)
+		}
+		return out
+	}
+	return nil
 }
 
 func (c *compiler) arg(v any) string {
@@ -279,6 +308,7 @@ func (c *compiler) compile(q communique.Query) (plan, error) {
 		for _, ch := range kids {
 			if e, ok := c.fts(ch); ok {
 				pos = append(pos, e)
+				c.leaves = append(c.leaves, leafExprs(ch)...)
 				continue
 			}
 			if ch.Op == communique.OpNot && len(ch.Children) == 1 {
@@ -536,31 +566,14 @@ func (db *DB) Releases(ctx context.Context, q communique.Query) (*communique.Res
 			}
 			sqlText += " ORDER BY r.published DESC, r.id DESC LIMIT " + c.arg(limit+1)
 		}
-		rows, err := tx.QueryContext(ctx, sqlText, c.args...)
+		var keys []pageKey
+		if sort == communique.SortRelevance && many {
+			c.args = c.args[:base]
+			keys, err = quickRank(ctx, tx, p, c, bounds.rank, cur, paging, limit+1)
+		} else {
+			keys, err = pageKeys(ctx, tx, sqlText, c.args, sort)
+		}
 		if err != nil {
-			return fmt.Errorf("searching: %w", err)
-		}
-		type key struct {
-			id    int64
-			pub   int64
-			score float64
-		}
-		var keys []key
-		for rows.Next() {
-			var k key
-			if sort == communique.SortRelevance {
-				err = rows.Scan(&k.id, &k.score)
-			} else {
-				err = rows.Scan(&k.id, &k.pub)
-			}
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			keys = append(keys, k)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return fmt.Errorf("searching: %w", err)
 		}
 		c.args = c.args[:base]
@@ -593,6 +606,110 @@ func (db *DB) Releases(ctx context.Context, q communique.Query) (*communique.Res
 		return nil, err
 	}
 	return page, nil
+}
+
+// pageKey is a release of a page and what it is sorted by.
+type pageKey struct {
+	id    int64
+	pub   int64
+	score float64
+}
+
+func pageKeys(ctx context.Context, tx *sql.Tx, query string, args []any, sort communique.Sort) ([]pageKey, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var keys []pageKey
+	for rows.Next() {
+		var k pageKey
+		if sort == communique.SortRelevance {
+			err = rows.Scan(&k.id, &k.score)
+		} else {
+			err = rows.Scan(&k.id, &k.pub)
+		}
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	return keys, rows.Err()
+}
+
+// quickRank ranks a query with many matches without bm25, whose inverse
+// document frequencies cost a pass over every release containing each
+// query word (a tenth of a second for a common phrase at 100,000 releases):
+// the newest rank matches score by whether their title (×10) and lede (×4)
+// match any of the query's words, times the recency boost.
+func quickRank(ctx context.Context, tx *sql.Tx, p plan, c *compiler, rank int, cur cursor, paging bool, n int) ([]pageKey, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT c.id, r.published FROM (SELECT "+p.id()+" AS id"+p.from()+p.newest()+
+		" LIMIT "+strconv.Itoa(rank)+") c JOIN releases r ON r.id = c.id", c.args...)
+	if err != nil {
+		return nil, err
+	}
+	var keys []pageKey
+	minID := int64(math.MaxInt64)
+	for rows.Next() {
+		var k pageKey
+		if err := rows.Scan(&k.id, &k.pub); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		minID = min(minID, k.id)
+		keys = append(keys, k)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	hits := map[int64]float64{}
+	if len(c.leaves) > 0 && len(keys) > 0 {
+		words := "(" + strings.Join(c.leaves, " OR ") + ")"
+		for _, col := range []struct {
+			name   string
+			weight float64
+		}{{"title", 10}, {"lede", 4}} {
+			rows, err := tx.QueryContext(ctx, `SELECT rowid FROM releases_fts WHERE releases_fts MATCH ? AND rowid >= ?`, col.name+" : "+words, minID)
+			if err != nil {
+				return nil, err
+			}
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
+					rows.Close()
+					return nil, err
+				}
+				hits[id] += col.weight
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	out := keys[:0]
+	for _, k := range keys {
+		age := max(0, float64(cur.now-k.pub)) / yearMicros
+		k.score = -(1 + hits[k.id]) * (1 + recencyBoost/(1+age))
+		if paging && !(k.score > cur.score || (k.score == cur.score && k.id < cur.id)) {
+			continue
+		}
+		out = append(out, k)
+	}
+	slices.SortFunc(out, func(a, b pageKey) int {
+		if a.score != b.score {
+			if a.score < b.score {
+				return -1
+			}
+			return 1
+		}
+		return int(b.id - a.id)
+	})
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out, nil
 }
 
 // releasesByID reads releases in the order of ids.
