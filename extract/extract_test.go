@@ -392,3 +392,13 @@ func TestConcurrentExtract(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+// TestDeepNesting: a page nested beyond the HTML parser's limit is refused
+// with an EINVALID error, quickly, rather than exhausting the stack.
+func TestDeepNesting(t *testing.T) {
+	page := "<html><body>" + strings.Repeat("<div>", 100000) + "<p>text</p>" + strings.Repeat("</div>", 100000) + "</body></html>"
+	_, err := Extract([]byte(page), "https://example.org/", Options{})
+	if communique.ErrorCode(err) != communique.EINVALID {
+		t.Fatalf("err = %v, want EINVALID", err)
+	}
+}
