@@ -40,6 +40,7 @@ type apiRelease struct {
 	Licence        string               `json:"licence"`
 	Fallback       bool                 `json:"fallback,omitempty"`
 	StoryID        int64                `json:"story_id,omitempty"`
+	Story          string               `json:"story,omitempty"` // the story in the API, when StoryID is set
 	Copies         []apiCopy            `json:"copies"`
 	Entities       *communique.Entities `json:"entities,omitempty"`
 	Snippet        string               `json:"snippet,omitempty"`      // plain text
@@ -87,6 +88,9 @@ func (s *server) apiReleaseOf(r *http.Request, rel *communique.Release, full boo
 	if lic != communique.LicenceLink {
 		a.Lede = rel.Lede
 	}
+	if rel.StoryID != 0 {
+		a.Story = s.abs(r, "/api/v1"+storyPath(rel.StoryID))
+	}
 	if full && lic == communique.LicenceFull {
 		a.HTML = s.policy.Sanitize(rel.HTML)
 		a.Text = rel.Text
@@ -110,7 +114,8 @@ var apiEndpoints = []struct {
 	About  string `json:"about"`
 }{
 	{"GET", "/api/v1/releases", false, "releases, newest first or by relevance; parameters q (query language), org, source, since, until (YYYY-MM-DD, YYYY-MM or RFC 3339; until is exclusive, a day or month includes itself), sort (date|relevance), limit (1-500), cursor (from next), facets=1"},
-	{"GET", "/api/v1/releases/{id}", false, "one release with its copies; html and text when the licence allows the full text"},
+	{"GET", "/api/v1/releases/{id}", false, "one release with its copies, revisions (count), story_id and entities; html and text when the licence allows the full text"},
+	{"GET", "/api/v1/stories/{id}", false, "one story: its releases newest first, each with its originator, and the organisations taking part; limit (1-500), cursor (from next)"},
 	{"GET", "/api/v1/organizations", false, "originating organisations with their number of releases"},
 	{"GET", "/api/v1/sources", false, "sources with their health"},
 	{"GET", "/api/v1/sources/{id}", false, "one source"},
@@ -216,6 +221,64 @@ func (s *server) apiRelease(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.apiJSON(w, http.StatusOK, s.apiReleaseOf(r, rel, true))
+}
+
+// GET /api/v1/stories/{id}?limit=&cursor=
+func (s *server) apiStory(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	v := r.URL.Query()
+	q := communique.Query{StoryID: id, Sort: communique.SortDate, Facets: true}
+	if q.Limit, err = limitParam(v, 50); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if q.Cursor, err = cursorParam(v); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	res, err := s.store.Releases(r.Context(), q)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if len(res.Releases) == 0 && q.Cursor == "" {
+		s.apiError(w, r, communique.Errorf(communique.ENOTFOUND, "there is no story %d", id))
+		return
+	}
+	type org struct {
+		Name      string `json:"name"`
+		Releases  int    `json:"releases"`
+		Permalink string `json:"permalink"`
+	}
+	out := struct {
+		ID            int64        `json:"id"`
+		Permalink     string       `json:"permalink"`
+		Total         int          `json:"total"`
+		Organizations []org        `json:"organizations"`
+		Releases      []apiRelease `json:"releases"`
+		Next          string       `json:"next"`
+		NextURL       string       `json:"next_url,omitempty"`
+	}{ID: id, Permalink: s.abs(r, storyPath(id)), Total: res.Total, Organizations: []org{}, Releases: make([]apiRelease, 0, len(res.Releases)), Next: res.Next}
+	if res.Facets != nil {
+		for _, o := range res.Facets.Organizations {
+			out.Organizations = append(out.Organizations, org{Name: o.Value, Releases: o.Count, Permalink: s.abs(r, orgPath(o.Value))})
+		}
+	}
+	for _, rel := range res.Releases {
+		out.Releases = append(out.Releases, s.apiReleaseOf(r, rel, false))
+	}
+	if res.Next != "" {
+		p := url.Values{"cursor": {res.Next}}
+		if lim := v.Get("limit"); lim != "" {
+			p.Set("limit", lim)
+		}
+		out.NextURL = s.abs(r, "/api/v1"+storyPath(id)+"?"+p.Encode())
+	}
+	s.apiJSON(w, http.StatusOK, out)
 }
 
 // GET /api/v1/organizations

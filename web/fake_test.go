@@ -102,13 +102,18 @@ func (f *fakeStore) Releases(ctx context.Context, q communique.Query) (*communiq
 		return nil, f.fail
 	}
 	var words []string
-	if q.Text != nil {
+	var field *communique.Node
+	if q.Text != nil && q.Text.Op == communique.OpField {
+		field = q.Text
+	} else if q.Text != nil {
 		words = strings.Fields(strings.ToLower(q.Text.Text))
 	}
 	var hits []*communique.Release
 	for _, r := range f.releases {
 		if q.Organization != "" && r.Organization != q.Organization ||
 			q.SourceID != 0 && r.SourceID != q.SourceID ||
+			q.StoryID != 0 && r.StoryID != q.StoryID ||
+			field != nil && !fieldMatch(r, field) ||
 			!q.Since.IsZero() && r.Published.Before(q.Since) ||
 			!q.Until.IsZero() && !r.Published.Before(q.Until) {
 			continue
@@ -137,7 +142,13 @@ func (f *fakeStore) Releases(ctx context.Context, q communique.Query) (*communiq
 		page.Facets.Organizations = counts(orgs)
 		page.Facets.Languages = counts(langs)
 		page.Facets.Months = counts(months)
-		page.Facets.Countries = []communique.FacetCount{{Value: "BE", Count: len(hits)}}
+		countries := map[string]int{}
+		for _, r := range hits {
+			for _, c := range releaseCountries(r) {
+				countries[c]++
+			}
+		}
+		page.Facets.Countries = counts(countries)
 	}
 	off := 0
 	if q.Cursor != "" {
@@ -173,6 +184,66 @@ func (f *fakeStore) Releases(ctx context.Context, q communique.Query) (*communiq
 		}
 	}
 	return page, nil
+}
+
+// fieldMatch is the store's field filter, as sqlite implements it: org
+// matches the originating organisation or one the release names (name or
+// acronym), person a person it names, country a country it names; all
+// case-insensitively.
+func fieldMatch(r *communique.Release, n *communique.Node) bool {
+	v := strings.ToLower(strings.TrimSpace(n.Text))
+	eq := func(s string) bool { return s != "" && strings.ToLower(s) == v }
+	e := r.Entities
+	if e == nil {
+		e = &communique.Entities{}
+	}
+	switch n.Field {
+	case "org":
+		if eq(r.Organization) {
+			return true
+		}
+		for _, o := range e.Organizations {
+			if eq(o.Name) || eq(o.Acronym) {
+				return true
+			}
+		}
+	case "person":
+		for _, p := range e.People {
+			if eq(p.Name) {
+				return true
+			}
+		}
+	case "country":
+		for _, c := range releaseCountries(r) {
+			if eq(c) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// releaseCountries are the ISO codes a release names, upper case, unique.
+func releaseCountries(r *communique.Release) []string {
+	if r.Entities == nil {
+		return nil
+	}
+	var out []string
+	add := func(c string) {
+		c = strings.ToUpper(c)
+		if c != "" && !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	for _, c := range r.Entities.Countries {
+		add(c)
+	}
+	for _, p := range r.Entities.Places {
+		if p.Kind == communique.PlaceCountry {
+			add(p.Country)
+		}
+	}
+	return out
 }
 
 func counts(m map[string]int) []communique.FacetCount {

@@ -65,6 +65,10 @@ type feedItem struct {
 	Image        string
 	Licence      string
 	SiteName     string
+	// Revised is true when the originator changed the release after we
+	// first retrieved it; Revisions is this site's page of what changed.
+	Revised   bool
+	Revisions string
 }
 
 // credit is the line every item carries: who published the release, when,
@@ -86,6 +90,16 @@ func (it *feedItem) credit() string {
 	b.WriteString(`. <a href="`)
 	b.WriteString(html.EscapeString(it.Original))
 	b.WriteString(`">View the original</a>.</p>`)
+	if it.Revised {
+		b.WriteString("<p>Updated on ")
+		b.WriteString(html.EscapeString(it.Updated.UTC().Format("2 January 2006 15:04 MST")))
+		if it.Revisions != "" {
+			b.WriteString(`: <a href="`)
+			b.WriteString(html.EscapeString(it.Revisions))
+			b.WriteString(`">see what changed</a>`)
+		}
+		b.WriteString(".</p>")
+	}
 	return b.String()
 }
 
@@ -100,6 +114,14 @@ func (it *feedItem) creditText() string {
 	}
 	b.WriteString(". View the original at ")
 	b.WriteString(it.Original)
+	if it.Revised {
+		b.WriteString("\nUpdated on ")
+		b.WriteString(it.Updated.UTC().Format("2 January 2006 15:04 MST"))
+		if it.Revisions != "" {
+			b.WriteString("; see what changed at ")
+			b.WriteString(it.Revisions)
+		}
+	}
 	return b.String()
 }
 
@@ -159,16 +181,28 @@ type rssLink struct {
 }
 
 type rssItem struct {
-	Title       string     `xml:"title"`
-	Link        string     `xml:"link"`
-	Description string     `xml:"description"`
-	Content     string     `xml:"content:encoded,omitempty"`
-	Creator     string     `xml:"dc:creator,omitempty"`
-	GUID        rssGUID    `xml:"guid"`
-	PubDate     string     `xml:"pubDate,omitempty"`
-	Date        string     `xml:"dc:date,omitempty"` // last updated, as gofeed and feedparser read it
-	Source      *rssSource `xml:"source,omitempty"`
+	Title       string  `xml:"title"`
+	Link        string  `xml:"link"`
+	Description string  `xml:"description"`
+	Content     string  `xml:"content:encoded,omitempty"`
+	Creator     string  `xml:"dc:creator,omitempty"`
+	GUID        rssGUID `xml:"guid"`
+	PubDate     string  `xml:"pubDate,omitempty"`
+	Date        string  `xml:"dc:date,omitempty"` // last updated, as gofeed and feedparser read it
+	// Updated (atom:updated) is present on revised items only: the mark
+	// that the originator changed the release since it was first carried.
+	Updated    string        `xml:"atom:updated,omitempty"`
+	Categories []rssCategory `xml:"category,omitempty"`
+	Source     *rssSource    `xml:"source,omitempty"`
 }
+
+type rssCategory struct {
+	Domain string `xml:"domain,attr,omitempty"`
+	Value  string `xml:",chardata"`
+}
+
+// rssUpdatedDomain names the category that marks a revised item.
+const rssUpdatedDomain = "https://github.com/communique-news/communique#updated"
 
 type rssGUID struct {
 	IsPermaLink bool   `xml:"isPermaLink,attr"`
@@ -215,6 +249,10 @@ func writeRSS(w io.Writer, f *feed) error {
 		}
 		if it.ContentHTML != "" {
 			ri.Content = it.ContentHTML + it.credit()
+		}
+		if it.Revised {
+			ri.Updated = rfc3339(it.Updated)
+			ri.Categories = append(ri.Categories, rssCategory{Domain: rssUpdatedDomain, Value: "Updated"})
 		}
 		if it.Organization != "" && it.OrgFeed != "" {
 			ri.Source = &rssSource{URL: strings.TrimSuffix(it.OrgFeed, ".atom") + ".rss", Name: it.Organization}

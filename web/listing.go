@@ -85,16 +85,30 @@ func (s *server) orgListing(r *http.Request) (*listing, error) {
 	if name == "" {
 		return nil, communique.Errorf(communique.ENOTFOUND, "no organisation named")
 	}
-	return &listing{
+	if len(name) > maxEntityName {
+		return nil, communique.Errorf(communique.ENOTFOUND, "an organisation name of %d bytes is too long (the limit is %d)", len(name), maxEntityName)
+	}
+	l := &listing{
 		Title:       name,
-		Description: "Official releases from " + name + " on " + s.siteName + ".",
+		Description: "Official releases from " + name + ", and releases that name it, on " + s.siteName + ".",
 		Path:        orgPath(name),
 		FeedBase:    orgPath(name) + "/feed",
-		Query:       communique.Query{Organization: name, Sort: communique.SortDate},
+		// The org: filter matches the originating organisation or one a
+		// release names (name or acronym), case-insensitively.
+		Query: communique.Query{Text: fieldNode("org", name), Sort: communique.SortDate},
 		ifEmpty: func(r *http.Request) error {
 			return s.organizationKnown(r, name)
 		},
-	}, nil
+	}
+	// own=1: only the organisation's own releases, as before mentions
+	// were listed too.
+	if own := r.URL.Query().Get("own"); own != "" && own != "0" {
+		l.Title = name + " (own releases)"
+		l.Description = "Official releases from " + name + " on " + s.siteName + "."
+		l.Params = url.Values{"own": {"1"}}
+		l.Query = communique.Query{Organization: name, Sort: communique.SortDate}
+	}
+	return l, nil
 }
 
 // organizationKnown is nil when name is the organisation of a source (which
@@ -107,7 +121,7 @@ func (s *server) organizationKnown(r *http.Request, name string) error {
 		return err
 	}
 	for _, src := range srcs {
-		if src.Organization == name {
+		if strings.EqualFold(src.Organization, name) {
 			return nil
 		}
 	}

@@ -30,6 +30,10 @@ type listView struct {
 
 	Source *sourceView // source.html
 	Search *searchView // search.html
+
+	// The home page's views: Stories is set in the stories view.
+	Toggle  *viewToggle
+	Stories []*storyGroup
 }
 
 // page runs a listing's query for one HTML page.
@@ -71,39 +75,27 @@ func (s *server) listView(l *listing, res *communique.ResultPage) *listView {
 
 func (s *server) home(w http.ResponseWriter, r *http.Request) {
 	l, _ := s.homeListing(r)
+	view := r.URL.Query().Get("view")
+	if view != "" && view != "stories" && view != "releases" {
+		s.pageError(w, r, communique.Errorf(communique.EINVALID, "view=%q: want releases or stories", view))
+		return
+	}
 	res, err := s.page(r, l)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
+	if view == "stories" {
+		s.homeStories(w, r, l, res)
+		return
+	}
 	lv := s.listView(l, res)
+	lv.Toggle = &viewToggle{Other: "/?view=stories"}
 	lv.Intro = "Official releases from the organisations " + s.siteName + " follows, newest first. Each is credited to its originator and links to the original."
 	lv.Empty = "No releases yet. Sources are polled in the background; add one on the admin page."
 	s.render(w, r, http.StatusOK, "list.html", &pageData{
 		Title:   "Latest releases",
 		Section: "home",
-		Feeds:   lv.Feeds,
-		Data:    lv,
-	})
-}
-
-func (s *server) org(w http.ResponseWriter, r *http.Request) {
-	l, err := s.orgListing(r)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	res, err := s.page(r, l)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	lv := s.listView(l, res)
-	lv.Intro = "Releases originally published by " + l.Title + ", newest first."
-	lv.Empty = "No releases from " + l.Title + " yet."
-	s.render(w, r, http.StatusOK, "list.html", &pageData{
-		Title:   l.Title,
-		Section: "orgs",
 		Feeds:   lv.Feeds,
 		Data:    lv,
 	})
@@ -133,6 +125,16 @@ func (s *server) release(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := s.view(rel, true)
+	if rel.StoryID != 0 {
+		// The page stands without its story: a failure to count it is
+		// logged, not shown.
+		st, err := s.storySummary(r.Context(), rel.StoryID)
+		if err != nil {
+			s.log.Error("counting a story", "story", rel.StoryID, "release", rel.ID, "err", err)
+		} else if st.Releases > 1 {
+			v.Story = st
+		}
+	}
 	p := &pageData{
 		Title:       v.Title,
 		Description: v.Lede,
@@ -352,6 +354,7 @@ type facetLink struct {
 	Count  int
 	Href   string
 	Active bool
+	Page   string // the entity's own page (organisations, countries), if any
 }
 
 func (s *server) search(w http.ResponseWriter, r *http.Request) {
@@ -411,14 +414,18 @@ func facetGroups(l *listing, f *communique.Facets) []facetGroup {
 		return nil
 	}
 	var groups []facetGroup
-	add := func(name string, counts []communique.FacetCount, link func(v string) (url.Values, bool), label func(v string) string) {
+	add := func(name string, counts []communique.FacetCount, link func(v string) (url.Values, bool), label func(v string) string, page func(v string) string) {
 		g := facetGroup{Name: name}
 		for _, c := range counts {
 			if c.Value == "" {
 				continue
 			}
 			p, active := link(c.Value)
-			g.Links = append(g.Links, facetLink{Label: label(c.Value), Count: c.Count, Href: withParams("/search", p), Active: active})
+			fl := facetLink{Label: label(c.Value), Count: c.Count, Href: withParams("/search", p), Active: active}
+			if page != nil {
+				fl.Page = page(c.Value)
+			}
+			g.Links = append(g.Links, fl)
 		}
 		if len(g.Links) > 0 {
 			groups = append(groups, g)
@@ -430,20 +437,25 @@ func facetGroups(l *listing, f *communique.Facets) []facetGroup {
 		active := p.Get("org") == v
 		p.Set("org", v)
 		return p, active
-	}, same)
+	}, same, orgPath)
 	add("Country", f.Countries, func(v string) (url.Values, bool) {
 		return withTerm(l.Params, "country:"+v)
-	}, strings.ToUpper)
+	}, countryLabel, func(v string) string {
+		if _, ok := countryName(v); !ok {
+			return ""
+		}
+		return countryPath(v)
+	})
 	add("Language", f.Languages, func(v string) (url.Values, bool) {
 		return withTerm(l.Params, "lang:"+v)
-	}, same)
+	}, same, nil)
 	add("Month", f.Months, func(v string) (url.Values, bool) {
 		p := cloneValues(l.Params)
 		active := p.Get("since") == v && p.Get("until") == v
 		p.Set("since", v)
 		p.Set("until", v)
 		return p, active
-	}, monthLabel)
+	}, monthLabel, nil)
 	return groups
 }
 
@@ -575,7 +587,7 @@ func feedETag(f feedFormat, self string, res *communique.ResultPage) string {
 
 // feedETagVersion changes when the feed writers change what they write, so
 // that readers fetch the new form.
-const feedETagVersion = "web-feed-1"
+const feedETagVersion = "web-feed-2"
 
 // etagMatch reports whether an If-None-Match header names etag.
 func etagMatch(header, etag string) bool {
@@ -621,6 +633,10 @@ func (s *server) buildFeed(r *http.Request, l *listing, f feedFormat, res *commu
 			Language:     rel.Language,
 			Licence:      string(licenceOf(rel)),
 			SiteName:     s.siteName,
+			Revised:      revised(rel),
+		}
+		if it.Revised {
+			it.Revisions = base + releasePath(rel.ID) + "/revisions"
 		}
 		if it.Organization == "" {
 			it.Organization = hostOf(rel.URL)

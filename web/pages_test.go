@@ -121,11 +121,12 @@ func TestReleasePage(t *testing.T) {
 		"<p>They discussed NATO Mission Iraq.</p>",
 	)
 	mustNotContain(t, "release page", body, "Updated</dt>")
-	// Who and where the release names, each a search.
+	// Who and where the release names, each linking to its page and to a
+	// search; a region, which has no page, to a search.
 	mustContain(t, "release entities", body, "In this release",
-		`<a href="/search?q=person%3A%22Mark&#43;Rutte%22">Mark Rutte</a> <span class="note">Secretary General, NATO</span>`,
-		`href="/search?q=%22NATO&#43;Mission&#43;Iraq%22">NATO Mission Iraq</a> <span class="note">NMI</span>`,
-		`href="/search?q=country%3AIQ">Iraq</a>`, `href="/search?q=%22Middle&#43;East%22">Middle East</a>`)
+		`<a href="/person/Mark%20Rutte">Mark Rutte</a> <span class="note">Secretary General, NATO</span> <a class="note search-link" href="/search?q=person%3A%22Mark&#43;Rutte%22" aria-label="Search for Mark Rutte">search</a>`,
+		`<a href="/org/NATO%20Mission%20Iraq">NATO Mission Iraq</a> <span class="note">NMI</span>`,
+		`<a href="/country/IQ">Iraq</a>`, `href="/search?q=country%3AIQ"`, `href="/search?q=%22Middle&#43;East%22">Middle East</a>`)
 	// The organisation's feeds are advertised.
 	if alt := alternates(t, body); alt["application/atom+xml"] != "/org/NATO/feed.atom" {
 		t.Errorf("release page advertises %v", alt)

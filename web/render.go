@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -12,12 +13,20 @@ import (
 )
 
 // pageNames are the templates in templates/, each executed inside layout.html.
-var pageNames = []string{"list.html", "release.html", "revisions.html", "orgs.html", "sources.html", "source.html", "search.html", "admin.html", "error.html"}
+var pageNames = []string{"list.html", "entity.html", "release.html", "revisions.html", "orgs.html", "sources.html", "source.html", "search.html", "admin.html", "error.html"}
 
 var templateFuncs = template.FuncMap{
 	"human":       humanTime,
 	"iso":         func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"orgPath":     orgPath,
+	"personPath":  personPath,
+	"countryPath": countryPath,
+	"plural": func(n int, one, many string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return strconv.Itoa(n) + " " + many
+	},
 	"releasePath": releasePath,
 	"sourcePath":  sourcePath,
 	"host":        hostOf,
@@ -149,10 +158,11 @@ type releaseView struct {
 	Copies         []copyView
 	Attribution    string
 	Entities       []entityGroup // who and where the release names
+	Story          *storySummary // the story it is part of, if it has other releases
 }
 
-// entityGroup is one kind of entity named in a release, each linking to a
-// search for it.
+// entityGroup is one kind of entity named in a release, each linking to
+// its page (people, organisations, countries) or else to a search for it.
 type entityGroup struct {
 	Name  string
 	Items []entityLink
@@ -160,6 +170,8 @@ type entityGroup struct {
 
 type entityLink struct {
 	Label, Detail, Href string
+	Search              string // a search for it, besides its page
+	Count               int    // "appears with": in how many releases
 }
 
 // searchHref is the search page for a query.
@@ -181,14 +193,14 @@ func entityGroups(e *communique.Entities) []entityGroup {
 				detail = append(detail, d)
 			}
 		}
-		people = append(people, entityLink{Label: p.Name, Detail: strings.Join(detail, ", "), Href: searchHref("person:" + quoted(p.Name))})
+		people = append(people, entityLink{Label: p.Name, Detail: strings.Join(detail, ", "), Href: personPath(p.Name), Search: searchHref("person:" + quoted(p.Name))})
 	}
 	if len(people) > 0 {
 		groups = append(groups, entityGroup{Name: "People", Items: people})
 	}
 	var orgs []entityLink
 	for _, o := range e.Organizations {
-		l := entityLink{Label: o.Name, Href: searchHref(quoted(o.Name))}
+		l := entityLink{Label: o.Name, Href: orgPath(o.Name), Search: searchHref("org:" + quoted(o.Name))}
 		if o.Acronym != "" && o.Acronym != o.Name {
 			l.Detail = o.Acronym
 		}
@@ -200,8 +212,8 @@ func entityGroups(e *communique.Entities) []entityGroup {
 	var places []entityLink
 	for _, p := range e.Places {
 		l := entityLink{Label: p.Name, Href: searchHref(quoted(p.Name))}
-		if p.Kind == communique.PlaceCountry && p.Country != "" {
-			l.Href = searchHref("country:" + p.Country)
+		if _, ok := countryName(p.Country); p.Kind == communique.PlaceCountry && ok {
+			l.Href, l.Search = countryPath(p.Country), searchHref("country:"+strings.ToUpper(p.Country))
 		}
 		places = append(places, l)
 	}
@@ -234,7 +246,7 @@ func (s *server) view(r *communique.Release, withBody bool) *releaseView {
 		DateEstimated:  r.DateEstimated,
 		Retrieved:      r.Retrieved,
 		Updated:        r.Updated,
-		Revised:        r.Revisions > 1 || (!r.Updated.IsZero() && r.Updated.After(r.Retrieved)),
+		Revised:        revised(r),
 		Revisions:      r.Revisions,
 		Licence:        licenceOf(r),
 		Fallback:       r.Fallback,
@@ -267,6 +279,13 @@ func (s *server) view(r *communique.Release, withBody bool) *releaseView {
 	}
 	v.Attribution = strings.NewReplacer("{organization}", org, "{site}", s.siteName).Replace(s.attribution)
 	return v
+}
+
+// revised reports whether the originator changed a release after it was
+// first retrieved: more than one stored revision (the count is read with
+// one release only) or, in listings, an Updated later than Retrieved.
+func revised(r *communique.Release) bool {
+	return r.Revisions > 1 || (!r.Updated.IsZero() && !r.Retrieved.IsZero() && r.Updated.After(r.Retrieved))
 }
 
 func displayTitle(r *communique.Release) string {

@@ -10,12 +10,19 @@
 //	/                                latest releases
 //	/releases/{id}                   one release
 //	/releases/{id}/revisions         its stored texts and what changed
-//	/org, /org/{name}                organisations; one organisation's releases
+//	/?view=stories                   latest releases grouped by story
+//	/org, /org/{name}                organisations; the releases of one organisation
+//	                                 and those naming it (?own=1: its own only)
+//	/person/{name}, /country/{code}  the releases naming a person or a country
+//	                                 (ISO 3166 alpha-2), over time, and who
+//	                                 they appear with
+//	/stories/{id}                    the releases of one story
 //	/sources, /sources/{id}          sources with their health
 //	/search?q=…                      search (facets, highlighted snippets)
 //	…/feed.rss, …/feed.atom, …/feed.json
 //	                                 the feeds of every listing above: /feed.rss,
 //	                                 /org/{name}/feed.atom, /sources/{id}/feed.json,
+//	                                 /person/{name}/feed.rss, /stories/{id}/feed.atom,
 //	                                 /search/feed.rss?q=…
 //	/admin                           add, remove and poll sources (admin token)
 //	/api/v1/…                        JSON API
@@ -191,7 +198,10 @@ func (s *server) routes(mux *http.ServeMux, metrics http.Handler) {
 	mux.HandleFunc("GET /releases/{id}/revisions", s.revisions)
 	mux.HandleFunc("GET /org", s.orgs)
 	mux.HandleFunc("GET /org/{$}", s.orgs)
-	mux.HandleFunc("GET /org/{name}", s.org)
+	mux.HandleFunc("GET /org/{name}", s.entityPage("org", "orgs", s.orgListing))
+	mux.HandleFunc("GET /person/{name}", s.entityPage("person", "", s.personListing))
+	mux.HandleFunc("GET /country/{code}", s.entityPage("country", "", s.countryListing))
+	mux.HandleFunc("GET /stories/{id}", s.story)
 	mux.HandleFunc("GET /sources", s.sourceList)
 	mux.HandleFunc("GET /sources/{$}", s.sourceList)
 	mux.HandleFunc("GET /sources/{id}", s.source)
@@ -199,6 +209,9 @@ func (s *server) routes(mux *http.ServeMux, metrics http.Handler) {
 	for _, f := range feedFormats {
 		mux.HandleFunc("GET /feed."+f.ext, s.feedHandler(f, s.homeListing))
 		mux.HandleFunc("GET /org/{name}/feed."+f.ext, s.feedHandler(f, s.orgListing))
+		mux.HandleFunc("GET /person/{name}/feed."+f.ext, s.feedHandler(f, s.personListing))
+		mux.HandleFunc("GET /country/{code}/feed."+f.ext, s.feedHandler(f, s.countryListing))
+		mux.HandleFunc("GET /stories/{id}/feed."+f.ext, s.feedHandler(f, s.storyListing))
 		mux.HandleFunc("GET /sources/{id}/feed."+f.ext, s.feedHandler(f, s.sourceListing))
 		mux.HandleFunc("GET /search/feed."+f.ext, s.feedHandler(f, s.searchListing))
 	}
@@ -216,6 +229,7 @@ func (s *server) routes(mux *http.ServeMux, metrics http.Handler) {
 	mux.HandleFunc("GET /api/v1/{$}", s.apiIndex)
 	mux.HandleFunc("GET /api/v1/releases", s.apiReleases)
 	mux.HandleFunc("GET /api/v1/releases/{id}", s.apiRelease)
+	mux.HandleFunc("GET /api/v1/stories/{id}", s.apiStory)
 	mux.HandleFunc("GET /api/v1/organizations", s.apiOrganizations)
 	mux.HandleFunc("GET /api/v1/sources", s.apiSources)
 	mux.HandleFunc("POST /api/v1/sources", s.apiAddSource)
