@@ -5,14 +5,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/communique-news/communique"
 	"github.com/communique-news/communique/edit"
+	"github.com/communique-news/communique/enrich"
 	"github.com/communique-news/communique/extract"
+	"github.com/communique-news/communique/fetch"
 )
 
 func init() {
@@ -40,7 +41,12 @@ type inspectRecord struct {
 	Footer        string    `json:"footer,omitempty"`
 	WordCount     int       `json:"word_count"`
 	ReadingMin    int       `json:"reading_minutes"`
-	Error         string    `json:"error,omitempty"`
+	// What enrichment finds (issue 7): people, organisations, places,
+	// dates; and the countries (ISO codes) and regions they add up to.
+	Entities  *communique.Entities `json:"entities,omitempty"`
+	Countries []string             `json:"countries,omitempty"`
+	Regions   []string             `json:"regions,omitempty"`
+	Error     string               `json:"error,omitempty"`
 }
 
 func runInspect(ctx context.Context, e env) error {
@@ -49,6 +55,7 @@ func runInspect(ctx context.Context, e env) error {
 	pageURL := fs.String("url", "", "the URL a FILE was fetched from (default: its canonical URL, else file://)")
 	maxBytes := fs.Int64("max-bytes", extract.DefaultMaxBytes, "refuse pages larger than this")
 	timeout := fs.Duration("timeout", 30*time.Second, "timeout of each fetch")
+	allowPrivate := fs.Bool("allow-private-addresses", false, "let the fetcher connect to private, loopback and link-local addresses")
 	if err := parseFlags(fs, e); err != nil {
 		return err
 	}
@@ -57,10 +64,15 @@ func runInspect(ctx context.Context, e env) error {
 		return errUsage
 	}
 	opts := extract.Options{MaxBytes: *maxBytes}
-	client := &http.Client{Timeout: *timeout}
+	// URLs are fetched as the pipeline fetches them: politely and safely.
+	client := fetch.New(fetch.Options{MaxBodyBytes: *maxBytes, Timeout: *timeout, AllowPrivate: *allowPrivate})
+	enricher, err := enrich.New()
+	if err != nil {
+		return err
+	}
 	failed := 0
 	for _, arg := range fs.Args() {
-		rec := inspectOne(ctx, client, arg, *pageURL, opts)
+		rec := inspectOne(ctx, client, enricher, arg, *pageURL, opts)
 		if rec.Error != "" {
 			failed++
 		}
@@ -78,13 +90,16 @@ func runInspect(ctx context.Context, e env) error {
 	return nil
 }
 
-func inspectOne(ctx context.Context, client *http.Client, arg, pageURL string, opts extract.Options) inspectRecord {
+func inspectOne(ctx context.Context, client *fetch.Client, enricher *enrich.Enricher, arg, pageURL string, opts extract.Options) inspectRecord {
 	var rec inspectRecord
 	var body []byte
 	var err error
 	if strings.HasPrefix(arg, "http://") || strings.HasPrefix(arg, "https://") {
 		rec.URL = arg
-		body, rec.URL, err = fetchPage(ctx, client, arg, opts.MaxBytes)
+		var resp *fetch.Response
+		if resp, err = client.Get(ctx, fetch.Request{URL: arg}); err == nil {
+			body, rec.URL = resp.Body, resp.URL
+		}
 	} else {
 		rec.File = arg
 		rec.URL = pageURL
@@ -118,34 +133,16 @@ func inspectOne(ctx context.Context, client *http.Client, arg, pageURL string, o
 	rec.Lede, rec.Text, rec.HTML = r.Lede, r.Text, r.HTML
 	rec.Originator, rec.OriginalURL, rec.Footer = a.Originator, a.OriginalURL, a.Footer
 	rec.WordCount, rec.ReadingMin = r.WordCount, r.ReadingMinutes()
+	if rec.Language == "" {
+		rec.Language = enrich.Language(r.Text)
+	}
+	org := a.Originator
+	if org == "" {
+		org = a.SiteName
+	}
+	rec.Entities = enricher.Enrich(enrich.Doc{Title: r.Title, Text: r.Text, Lang: rec.Language, Originator: org})
+	rec.Countries, rec.Regions = rec.Entities.Countries, rec.Entities.Regions
 	return rec
-}
-
-// fetchPage is a plain GET with a timeout and a size cap.
-func fetchPage(ctx context.Context, client *http.Client, u string, max int64) ([]byte, string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, u, err
-	}
-	req.Header.Set("User-Agent", "Communique-inspect/1 (+https://github.com/communique-news/communique)")
-	req.Header.Set("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5")
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, u, err
-	}
-	defer resp.Body.Close()
-	final := resp.Request.URL.String()
-	if resp.StatusCode != http.StatusOK {
-		return nil, final, fmt.Errorf("%s: HTTP %s", u, resp.Status)
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
-	if err != nil {
-		return nil, final, err
-	}
-	if int64(len(body)) > max {
-		return nil, final, communique.Errorf(communique.EINVALID, "page is over the %.1f MB cap", float64(max)/(1<<20))
-	}
-	return body, final, nil
 }
 
 func printInspect(w io.Writer, r inspectRecord) {
@@ -183,7 +180,35 @@ func printInspect(w io.Writer, r inspectRecord) {
 	}
 	fmt.Fprintf(w, "%-11s %d words, %d min\n", "length:", r.WordCount, r.ReadingMin)
 	line("lede", r.Lede)
+	if e := r.Entities; e != nil {
+		var people, orgs, places, dates []string
+		for _, p := range e.People {
+			people = append(people, strings.TrimSpace(p.Name+" ("+strings.Trim(p.Title+", "+p.Affiliation, ", ")+")"))
+		}
+		for _, o := range e.Organizations {
+			orgs = append(orgs, strings.TrimSpace(o.Name+" "+paren(o.Acronym)))
+		}
+		for _, p := range e.Places {
+			places = append(places, p.Name)
+		}
+		for _, d := range e.Dates {
+			dates = append(dates, d.Text)
+		}
+		line("people", strings.Join(people, "; "))
+		line("orgs", strings.Join(orgs, "; "))
+		line("places", strings.Join(places, ", "))
+		line("countries", strings.Join(r.Countries, " "))
+		line("regions", strings.Join(r.Regions, ", "))
+		line("dates", strings.Join(dates, "; "))
+	}
 	fmt.Fprintln(w)
+}
+
+func paren(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "(" + s + ")"
 }
 
 func truncate(s string, n int) string {

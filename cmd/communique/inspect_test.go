@@ -30,7 +30,7 @@ func TestInspectJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out, errOut bytes.Buffer
-	code := run(context.Background(), []string{"inspect", "--json", file, srv.URL + "/copy.html", srv.URL + "/missing.html"}, &out, &errOut)
+	code := run(context.Background(), []string{"inspect", "--json", "--allow-private-addresses", file, srv.URL + "/copy.html", srv.URL + "/missing.html"}, &out, &errOut)
 	if code != 1 {
 		t.Errorf("exit %d, want 1 (one page missing); stderr %s", code, errOut.String())
 	}
@@ -43,7 +43,7 @@ func TestInspectJSON(t *testing.T) {
 		if err := json.Unmarshal([]byte(l), &rec); err != nil {
 			t.Fatal(err)
 		}
-		for _, k := range []string{"url", "title", "published", "lede", "text", "html", "originator", "original_url", "word_count"} {
+		for _, k := range []string{"url", "title", "published", "lede", "text", "html", "originator", "original_url", "word_count", "entities", "countries", "regions"} {
 			if _, ok := rec[k]; !ok {
 				t.Errorf("line %d lacks %q", i, k)
 			}
@@ -54,9 +54,17 @@ func TestInspectJSON(t *testing.T) {
 		if strings.Contains(rec["text"].(string), "Public Release") {
 			t.Errorf("line %d kept the footer", i)
 		}
+		if !strings.Contains(l, `"name":"Mark Rutte","title":"Secretary General"`) || !strings.Contains(l, `"IQ"`) {
+			t.Errorf("line %d lacks the seed's entities (Mark Rutte, IQ)", i)
+		}
 	}
 	if !strings.Contains(lines[2], `"error"`) {
 		t.Errorf("missing page: %s", lines[2])
+	}
+	// Without the flag, the fetcher refuses loopback addresses.
+	out.Reset()
+	if code := run(context.Background(), []string{"inspect", "--json", srv.URL + "/copy.html"}, &out, &errOut); code != 1 || !strings.Contains(out.String(), "private") {
+		t.Errorf("a loopback URL was fetched without --allow-private-addresses (exit %d): %s", code, out.String())
 	}
 	// Without --json: a readable summary.
 	out.Reset()
