@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
@@ -164,6 +165,39 @@ func monthBars(f *communique.Facets) []monthBar {
 		out = append(out, monthBar{Month: m.Value, Label: monthLabel(m.Value), Count: m.Count, Width: max(w, 5)})
 	}
 	slices.SortFunc(out, func(a, b monthBar) int { return strings.Compare(a.Month, b.Month) })
+	return fillMonths(out)
+}
+
+// maxFilledMonths bounds the time line that fillMonths makes: a longer span
+// keeps only the months with releases.
+const maxFilledMonths = 36
+
+// fillMonths adds the months without releases between the first and the
+// last of bars (sorted, oldest first), so that the bars are a time line.
+func fillMonths(bars []monthBar) []monthBar {
+	if len(bars) < 2 {
+		return bars
+	}
+	first, err1 := time.Parse("2006-01", bars[0].Month)
+	last, err2 := time.Parse("2006-01", bars[len(bars)-1].Month)
+	if err1 != nil || err2 != nil {
+		return bars
+	}
+	span := (last.Year()-first.Year())*12 + int(last.Month()-first.Month()) + 1
+	if span <= len(bars) || span > maxFilledMonths {
+		return bars
+	}
+	out := make([]monthBar, 0, span)
+	i := 0
+	for m := first; !m.After(last); m = m.AddDate(0, 1, 0) {
+		v := m.Format("2006-01")
+		if i < len(bars) && bars[i].Month == v {
+			out = append(out, bars[i])
+			i++
+			continue
+		}
+		out = append(out, monthBar{Month: v, Label: monthLabel(v)})
+	}
 	return out
 }
 
@@ -440,6 +474,7 @@ type storyGroup struct {
 // page under it; releases without a story stand alone.
 func (s *server) homeStories(w http.ResponseWriter, r *http.Request, l *listing, res *communique.ResultPage) {
 	lv := s.listView(l, res)
+	lv.Heading = "Latest releases by story"
 	lv.Intro = "The latest releases grouped by story: releases about the same event from different originators are shown together."
 	lv.Empty = "No releases yet. Sources are polled in the background; add one on the admin page."
 	lv.Toggle = &viewToggle{Stories: true, Other: "/"}
@@ -467,7 +502,7 @@ func (s *server) homeStories(w http.ResponseWriter, r *http.Request, l *listing,
 		lv.NextURL = withParams("/", url.Values{"view": {"stories"}, "cursor": {res.Next}})
 	}
 	s.render(w, r, http.StatusOK, "list.html", &pageData{
-		Title:   "Latest stories",
+		Title:   lv.Heading,
 		Section: "home",
 		Feeds:   lv.Feeds,
 		Data:    lv,

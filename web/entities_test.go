@@ -151,7 +151,7 @@ func TestPersonPage(t *testing.T) {
 		`<a href="/org/NATO%20Mission%20Iraq">NATO Mission Iraq</a> <span class="note">NMI</span> <span class="count">1</span>`,
 		`<a href="/org/North%20Atlantic%20Treaty%20Organization">North Atlantic Treaty Organization</a>`,
 		`<a href="/country/IQ">Iraq</a> <span class="count">2</span>`, `<a href="/country/FR">France</a> <span class="count">1</span>`,
-		"newest releases")
+		"Named most often in these 3 releases")
 	mustNotContain(t, "appears with", with, `href="/person/Mark%20Rutte"`)
 	if strings.Index(with, "al-Sudani") > strings.Index(with, "&lt;script&gt;") {
 		t.Error("appears with is not most frequent first")
@@ -473,5 +473,26 @@ func BenchmarkEntityPage(b *testing.B) {
 	for b.Loop() {
 		w := &discardWriter{h: make(http.Header)}
 		h.ServeHTTP(w, req)
+	}
+}
+
+func TestMonthBars(t *testing.T) {
+	f := &communique.Facets{Months: []communique.FacetCount{{Value: "2025-09", Count: 4}, {Value: "2025-06", Count: 1}, {Value: "2024-12", Count: 2}}}
+	bars := monthBars(f)
+	var got []string
+	for _, b := range bars {
+		got = append(got, fmt.Sprintf("%s:%d:%d", b.Month, b.Count, b.Width))
+	}
+	want := "2024-12:2:50 2025-01:0:0 2025-02:0:0 2025-03:0:0 2025-04:0:0 2025-05:0:0 2025-06:1:25 2025-07:0:0 2025-08:0:0 2025-09:4:100"
+	if strings.Join(got, " ") != want {
+		t.Errorf("monthBars:\n got %s\nwant %s", strings.Join(got, " "), want)
+	}
+	// Beyond three years, only the months with releases.
+	f.Months = append(f.Months, communique.FacetCount{Value: "2020-01", Count: 3})
+	if n := len(monthBars(f)); n != 4 {
+		t.Errorf("a span of six years gives %d bars, want 4", n)
+	}
+	if monthBars(nil) != nil || monthBars(&communique.Facets{}) != nil {
+		t.Error("no months should give no bars")
 	}
 }

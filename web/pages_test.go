@@ -124,7 +124,7 @@ func TestReleasePage(t *testing.T) {
 	// Who and where the release names, each linking to its page and to a
 	// search; a region, which has no page, to a search.
 	mustContain(t, "release entities", body, "In this release",
-		`<a href="/person/Mark%20Rutte">Mark Rutte</a> <span class="note">Secretary General, NATO</span> <a class="note search-link" href="/search?q=person%3A%22Mark&#43;Rutte%22" aria-label="Search for Mark Rutte">search</a>`,
+		`<a href="/person/Mark%20Rutte">Mark Rutte</a> <span class="note">Secretary General, NATO</span> <a class="search-link" href="/search?q=person%3A%22Mark&#43;Rutte%22" aria-label="Search for Mark Rutte">search</a>`,
 		`<a href="/org/NATO%20Mission%20Iraq">NATO Mission Iraq</a> <span class="note">NMI</span>`,
 		`<a href="/country/IQ">Iraq</a>`, `href="/search?q=country%3AIQ"`, `href="/search?q=%22Middle&#43;East%22">Middle East</a>`)
 	// The organisation's feeds are advertised.
