@@ -15,7 +15,7 @@ import (
 // relevance ranks the newest matches, and facets count a sample.
 func TestCaps(t *testing.T) {
 	db := testDB(t)
-	db.caps = caps{count: 5, rank: 4, facet: 6}
+	db.caps = caps{count: 5, rank: 4, facet: 6, df: 1000}
 	ctx := context.Background()
 	t0 := time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)
 	var rs []*communique.Release
@@ -121,11 +121,20 @@ func TestCaps(t *testing.T) {
 	}
 	// Under the bounds, bm25 ranks every match: the best body is among
 	// the results again.
-	db.caps = caps{count: 100, rank: 100, facet: 6}
+	db.caps = caps{count: 100, rank: 100, facet: 6, df: 1000}
 	if p, _ := db.Releases(ctx, communique.Query{Text: word, Limit: 30}); len(p.Releases) != 20 {
 		t.Errorf("under the bounds: %d results, want 20", len(p.Releases))
 	}
-	db.caps.count = 5
+	// A word in more releases than the df bound is ranked the quick way too.
+	db.caps = caps{count: 100, rank: 100, facet: 6, df: 10}
+	newest := byDate[0]
+	if newest.ID == rs[17].ID {
+		newest = byDate[1]
+	}
+	if p, _ := db.Releases(ctx, communique.Query{Text: word, Limit: 30}); len(p.Releases) != 20 || p.Releases[0].ID != rs[17].ID || p.Releases[1].ID != newest.ID {
+		t.Errorf("a common word under the count bound: first %d, %d; want %d (title match) then %d (newest)", p.Releases[0].ID, p.Releases[1].ID, rs[17].ID, newest.ID)
+	}
+	db.caps = caps{count: 5, rank: 4, facet: 6, df: 1000}
 
 	// Facets count a sample of 6.
 	p, err = db.Releases(ctx, communique.Query{Text: word, Facets: true})

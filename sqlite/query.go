@@ -30,8 +30,9 @@ const (
 //   - Relevance ranks the RankCap matches most recently added to the index
 //     (all of them when there are fewer): a very common word at a million
 //     releases is ranked among its newest thousand matches, not all. Past
-//     CountCap matches, ranking is by title and lede matches and recency
-//     instead of bm25 (see quickRank).
+//     CountCap matches, with a word in more than DFCap releases, or with a
+//     phrase of several words, ranking is by title and lede matches and
+//     recency instead of bm25 (see quickRank and DFCap).
 //   - Facets count up to FacetCap matches, the newest added when there are
 //     more (then they are a sample, and Total is -1).
 //   - A query with a phrase of several words has a quarter of these bounds:
@@ -47,8 +48,13 @@ const (
 	FacetCap     = 10000
 )
 
+// DFCap is the number of releases a query word may be in for bm25 ranking;
+// a query with a more common word, or with a phrase of several words, is
+// ranked by quickRank.
+const DFCap = 20000
+
 // caps are the bounds in force (tests lower them).
-type caps struct{ count, rank, facet int }
+type caps struct{ count, rank, facet, df int }
 
 // compiler turns a Query into SQL over releases r (and releases_fts when the
 // query has words to match), with numbered arguments.
@@ -520,7 +526,7 @@ func (db *DB) Releases(ctx context.Context, q communique.Query) (*communique.Res
 	page := &communique.ResultPage{Total: -1}
 	bounds := db.caps
 	if c.phrases {
-		bounds = caps{count: bounds.count / 4, rank: bounds.rank / 4, facet: bounds.facet / 4}
+		bounds = caps{count: bounds.count / 4, rank: bounds.rank / 4, facet: bounds.facet / 4, df: bounds.df}
 	}
 	err = db.view(ctx, func(tx *sql.Tx) error {
 		// How many: exact up to CountCap, which also decides the plan.
@@ -567,7 +573,20 @@ func (db *DB) Releases(ctx context.Context, q communique.Query) (*communique.Res
 			sqlText += " ORDER BY r.published DESC, r.id DESC LIMIT " + c.arg(limit+1)
 		}
 		var keys []pageKey
-		if sort == communique.SortRelevance && many {
+		quick := false
+		if sort == communique.SortRelevance {
+			// bm25 first reads every posting of each of the query's words
+			// and phrases (its inverse document frequencies): cheap for
+			// rare words, a tenth of a second for a common word at a
+			// million releases, and a full phrase search for a phrase.
+			quick = many || c.phrases
+			if !quick {
+				if quick, err = commonLeaf(ctx, tx, c.leaves, db.caps.df); err != nil {
+					return fmt.Errorf("searching: %w", err)
+				}
+			}
+		}
+		if quick {
 			c.args = c.args[:base]
 			keys, err = quickRank(ctx, tx, p, c, bounds.rank, cur, paging, limit+1)
 		} else {
@@ -606,6 +625,26 @@ func (db *DB) Releases(ctx context.Context, q communique.Query) (*communique.Res
 		return nil, err
 	}
 	return page, nil
+}
+
+// commonLeaf reports whether one of the query's words is in more than max
+// releases, counting each only up to max+1.
+func commonLeaf(ctx context.Context, tx *sql.Tx, leaves []string, max int) (bool, error) {
+	seen := map[string]bool{}
+	for _, l := range leaves {
+		if seen[l] {
+			continue
+		}
+		seen[l] = true
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM releases_fts WHERE releases_fts MATCH ? LIMIT ?)`, l, max+1).Scan(&n); err != nil {
+			return false, err
+		}
+		if n > max {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // pageKey is a release of a page and what it is sorted by.

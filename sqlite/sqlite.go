@@ -63,7 +63,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxIdleTime(0)
 	w.SetConnMaxLifetime(0)
-	db := &DB{write: w, now: time.Now, caps: caps{count: CountCap, rank: RankCap, facet: FacetCap}}
+	db := &DB{write: w, now: time.Now, caps: caps{count: CountCap, rank: RankCap, facet: FacetCap, df: DFCap}}
 	if err := db.migrate(ctx); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("opening %s: %w", path, err)
