@@ -59,6 +59,7 @@ type origin struct {
 
 	mu     sync.Mutex
 	routes map[string]http.Handler // by path, or path?query
+	prefix map[string]http.Handler // by path prefix
 	hits   map[string]int
 	reqs   []*http.Request
 }
@@ -75,6 +76,13 @@ func (o *origin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		h = o.routes[r.URL.Path]
 	}
+	if h == nil {
+		for p, ph := range o.prefix {
+			if strings.HasPrefix(r.URL.Path, p) {
+				h = ph
+			}
+		}
+	}
 	o.mu.Unlock()
 	if h == nil {
 		http.NotFound(w, r)
@@ -90,11 +98,12 @@ func (o *origin) handle(path string, h http.Handler) {
 	o.routes[path] = h
 }
 
-// remove makes path a 404.
-func (o *origin) remove(path string) {
+// handlePrefix serves every path under prefix that has no route of its own
+// with h.
+func (o *origin) handlePrefix(prefix string, h http.Handler) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	delete(o.routes, path)
+	o.prefix[prefix] = h
 }
 
 // set serves body at path with an ETag (the body's hash), answering 304 to a
@@ -164,7 +173,7 @@ func newEnv(t testing.TB, hosts ...string) *env {
 	var allow []string
 	names := map[string]bool{}
 	for _, h := range hosts {
-		o := &origin{t: t, routes: map[string]http.Handler{}, hits: map[string]int{}}
+		o := &origin{t: t, routes: map[string]http.Handler{}, prefix: map[string]http.Handler{}, hits: map[string]int{}}
 		o.srv = httptest.NewServer(o)
 		t.Cleanup(o.srv.Close)
 		_, port, err := net.SplitHostPort(o.srv.Listener.Addr().String())
