@@ -23,10 +23,11 @@ import (
 const maxEntityName = 200
 
 // coMentionSample is how many of an entity's newest releases "appears
-// with" counts over: the first two HTML pages. Counting over every release
-// would cost a read of each; the newest two pages say who the entity is
-// with now.
-const coMentionSample = 2 * pageSize
+// with" counts over: those of the first HTML page, so that the first page
+// (the one most read) costs one query. Counting over every release would
+// cost a read of each; the newest page says who the entity is with now.
+// Later pages read the first page again for it.
+const coMentionSample = pageSize
 
 // appearsWithTop is how many co-mentioned entities of each kind a page lists.
 const appearsWithTop = 10
@@ -325,7 +326,7 @@ func (s *server) entityPage(kind, section string, lf listingFunc) http.HandlerFu
 		}
 		ev := &entityView{List: s.listView(l, res), Kind: kind, Months: monthBars(res.Facets)}
 		sample := res.Releases
-		if res.Next != "" || r.URL.Query().Get("cursor") != "" || r.URL.Query().Get("next") != "" {
+		if r.URL.Query().Get("cursor") != "" || r.URL.Query().Get("next") != "" {
 			if sample, err = s.coMentionSample(r.Context(), l.Query); err != nil {
 				s.pageError(w, r, err)
 				return

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -495,4 +496,37 @@ func TestMonthBars(t *testing.T) {
 	if monthBars(nil) != nil || monthBars(&communique.Facets{}) != nil {
 		t.Error("no months should give no bars")
 	}
+}
+
+// TestEntityPagination pages through a person's releases: the pages link
+// to each other, and "appears with" counts over the newest page on every
+// page.
+func TestEntityPagination(t *testing.T) {
+	st := benchStore(pageSize + 5)
+	for i, r := range st.releases {
+		r.Entities = &communique.Entities{People: []communique.Person{{Name: "Mark Rutte"}, {Name: fmt.Sprintf("Guest %d", i%2)}}}
+		if i >= pageSize {
+			// Only the older releases name this one: it is not counted.
+			r.Entities.People = append(r.Entities.People, communique.Person{Name: "Old Friend"})
+		}
+	}
+	ts := newTestSite(t, st)
+	first := ts.get(t, "/person/Mark%20Rutte")
+	if first.Code != 200 {
+		t.Fatalf("first page: %d", first.Code)
+	}
+	body := first.Body.String()
+	mustContain(t, "first page", body, fmt.Sprintf("Named most often in the %d newest releases", pageSize), `<a href="/person/Guest%200">Guest 0</a> <span class="count">15</span>`)
+	mustNotContain(t, "first page", body, "Old Friend")
+	m := regexp.MustCompile(`<a href="(/person/Mark%20Rutte\?cursor=[^"]+)" rel="next">`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("first page has no link to the next")
+	}
+	second := ts.get(t, html.UnescapeString(m[1]))
+	if second.Code != 200 {
+		t.Fatalf("second page: %d", second.Code)
+	}
+	body = second.Body.String()
+	mustContain(t, "second page", body, fmt.Sprintf("Release %d:", pageSize+4), `<a href="/person/Guest%200">Guest 0</a> <span class="count">15</span>`)
+	mustNotContain(t, "second page", body, "Release 0:", "Old Friend", `rel="next"`)
 }
