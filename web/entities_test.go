@@ -401,7 +401,8 @@ func TestRevisedRelease(t *testing.T) {
 	if marked != 1 {
 		t.Errorf("RSS marks %d items updated, want 1", marked)
 	}
-	mustContain(t, "RSS", rss, "see what changed")
+	mustContain(t, "RSS", rss, "see what changed", `<source url="http://example.com/org/NATO/feed.rss?own=1">NATO</source>`)
+	mustContain(t, "Atom", es.page(t, "/feed.atom", 200), `<id>http://example.com/org/NATO/feed.atom?own=1</id>`)
 	for _, ext := range []string{"atom", "json"} {
 		fd := feedItems(t, es.testSite, "/feed."+ext, 4)
 		for _, it := range fd.Items {

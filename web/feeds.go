@@ -54,7 +54,7 @@ type feedItem struct {
 	Title        string
 	Organization string // the originator
 	OrgPage      string // the originator's page on this site
-	OrgFeed      string // the originator's Atom feed on this site
+	OrgFeed      string // the originator's Atom feed on this site: …/feed.atom, with a query perhaps
 	OriginSite   string // scheme://host/ of the original
 	Published    time.Time
 	Retrieved    time.Time
@@ -255,7 +255,7 @@ func writeRSS(w io.Writer, f *feed) error {
 			ri.Categories = append(ri.Categories, rssCategory{Domain: rssUpdatedDomain, Value: "Updated"})
 		}
 		if it.Organization != "" && it.OrgFeed != "" {
-			ri.Source = &rssSource{URL: strings.TrimSuffix(it.OrgFeed, ".atom") + ".rss", Name: it.Organization}
+			ri.Source = &rssSource{URL: strings.Replace(it.OrgFeed, "/feed.atom", "/feed.rss", 1), Name: it.Organization}
 		}
 		doc.Channel.Items = append(doc.Channel.Items, ri)
 	}

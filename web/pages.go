@@ -642,7 +642,8 @@ func (s *server) buildFeed(r *http.Request, l *listing, f feedFormat, res *commu
 			it.Organization = hostOf(rel.URL)
 		} else {
 			it.OrgPage = base + orgPath(rel.Organization)
-			it.OrgFeed = it.OrgPage + "/feed.atom"
+			// The originator's own releases: its page lists mentions too.
+			it.OrgFeed = it.OrgPage + "/feed.atom?own=1"
 		}
 		switch licenceOf(rel) {
 		case communique.LicenceFull:
