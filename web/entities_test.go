@@ -81,7 +81,7 @@ func newEntitySite(t testing.TB) *entitySite {
 	es.un = mk(3, "United Nations", "Relief convoy reaches Lyon", time.Date(2025, 8, 20, 9, 0, 0, 0, time.UTC), 0, &communique.Entities{
 		People:        []communique.Person{{Name: "<script>alert(1)</script>", Title: `"><img src=x onerror=alert(2)>`}, rutte},
 		Organizations: []communique.Organization{{Name: hostileOrg}},
-		Places:        []communique.Place{{Name: "France", Kind: communique.PlaceCountry, Country: "FR"}},
+		Places:        []communique.Place{{Name: "Lyon", Kind: communique.PlaceCity, Country: "FR"}},
 		Countries:     []string{"FR"},
 	}).ID
 	revised := mk(4, "NATO", "Allies agree defence plans", time.Date(2025, 9, 1, 9, 0, 0, 0, time.UTC), 0, nil)
@@ -289,7 +289,10 @@ func TestStories(t *testing.T) {
 	es := newEntitySite(t)
 	rel := es.page(t, releasePath(es.nato), 200)
 	mustContain(t, "release in a story", rel, `<dt>Story</dt><dd><a href="/stories/7">Part of a story: 2 releases from 2 organisations</a></dd>`)
-	mustNotContain(t, "release alone", es.page(t, releasePath(es.un), 200), "Part of a story")
+	alone := es.page(t, releasePath(es.un), 200)
+	mustNotContain(t, "release alone", alone, "Part of a story")
+	// A city names its country; a country named only by its code links to its page.
+	mustContain(t, "release alone", alone, `<a href="/search?q=%22Lyon%22">Lyon</a> <span class="note">France</span>`, `<a href="/country/FR">France</a>`)
 
 	body := es.page(t, "/stories/7", 200)
 	mustContain(t, "story page", body, "Story: NATO Chief Welcomes Iraqi Prime Minister", "2 releases from 2 organisations",

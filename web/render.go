@@ -210,12 +210,26 @@ func entityGroups(e *communique.Entities) []entityGroup {
 		groups = append(groups, entityGroup{Name: "Organisations", Items: orgs})
 	}
 	var places []entityLink
+	linked := map[string]bool{} // countries linked to their pages
 	for _, p := range e.Places {
 		l := entityLink{Label: p.Name, Href: searchHref(quoted(p.Name))}
-		if _, ok := countryName(p.Country); p.Kind == communique.PlaceCountry && ok {
+		_, known := countryName(p.Country)
+		switch {
+		case p.Kind == communique.PlaceCountry && known:
 			l.Href, l.Search = countryPath(p.Country), searchHref("country:"+strings.ToUpper(p.Country))
+			linked[strings.ToUpper(p.Country)] = true
+		case p.Kind == communique.PlaceCity && known:
+			l.Detail = countryLabel(p.Country)
 		}
 		places = append(places, l)
+	}
+	// Countries the release names only as codes (demonyms, possessives).
+	for _, c := range e.Countries {
+		c = strings.ToUpper(c)
+		if name, ok := countryName(c); ok && !linked[c] {
+			linked[c] = true
+			places = append(places, entityLink{Label: name, Href: countryPath(c), Search: searchHref("country:" + c)})
+		}
 	}
 	if len(places) > 0 {
 		groups = append(groups, entityGroup{Name: "Places", Items: places})
