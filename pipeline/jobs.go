@@ -274,6 +274,13 @@ func (q *Queue) poll(ctx context.Context, id int64) error {
 	found, st, perr := q.p.Poll(ctx, src)
 	if perr == nil {
 		q.subscribe(ctx, src, &st)
+		// A hub's verification recorded while this poll ran (a lease
+		// granted, or ended) is not undone by recording the poll.
+		if st.WebSubSecret != "" {
+			if cur, err := q.p.Store.Source(ctx, id); err == nil && !cur.State.WebSubLeaseUntil.Equal(src.State.WebSubLeaseUntil) {
+				st.WebSubLeaseUntil = cur.State.WebSubLeaseUntil
+			}
+		}
 		if st.WebSubLeaseUntil.After(q.p.now()) {
 			// Pushed to: poll only as a safety net.
 			st.NextPoll = q.p.now().Add(q.p.Policy.withDefaults().Max)

@@ -67,6 +67,17 @@ func (q *Queue) subscribe(ctx context.Context, src *communique.Source, st *commu
 	if topic == "" {
 		topic = src.URL
 	}
+	// The hub may verify before this poll's state is recorded: the stored
+	// state must know the secret and topic first (only those: the poll's
+	// validators wait until its items are queued).
+	if cur, err := p.Store.Source(ctx, src.ID); err == nil && (cur.State.WebSubSecret != st.WebSubSecret || cur.State.TopicURL != st.TopicURL) {
+		cs := cur.State
+		cs.WebSubSecret, cs.HubURL, cs.TopicURL = st.WebSubSecret, st.HubURL, st.TopicURL
+		if err := p.Store.RecordPoll(ctx, src.ID, cs); err != nil {
+			p.logger().Warn("websub subscription not requested", "source", src.ID, "err", err)
+			return
+		}
+	}
 	err := websub.Subscribe(ctx, formPoster{p.Poster}, websub.Request{
 		Hub: st.HubURL, Topic: topic, Secret: st.WebSubSecret, Lease: webSubLease,
 		Callback: strings.TrimRight(p.CallbackBase, "/") + "/websub/" + strconv.FormatInt(src.ID, 10),

@@ -310,3 +310,58 @@ func TestWebSubWithoutPublicURLJustPolls(t *testing.T) {
 		t.Errorf("push without a subscription answered %d, want 410", code)
 	}
 }
+
+// A hub that verifies at once — before the subscriber has even had its
+// answer, as a fast hub's verification can overtake the subscriber's
+// bookkeeping — must find the subscription's secret, and the lease it grants
+// must survive the end of the poll that subscribed.
+func TestWebSubFastHub(t *testing.T) {
+	e := newEnv(t, "www.gov.example", "hub.example")
+	o, ho := e.origin("www.gov.example"), e.origin("hub.example")
+	e.p.Poster = e.client
+	e.p.Policy = PollPolicy{Min: 5 * time.Minute, Max: 6 * time.Hour, Initial: 30 * time.Minute}
+	q, _ := e.openQueue(QueueOptions{})
+	cb := httptest.NewServer(q.WebSubHandler())
+	t.Cleanup(cb.Close)
+	e.p.CallbackBase = cb.URL
+
+	var mu sync.Mutex
+	var verified []string // answers to the hub's verifications
+	ho.handle("/hub", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		q := url.Values{"hub.mode": {"subscribe"}, "hub.topic": {r.PostForm.Get("hub.topic")}, "hub.challenge": {"fast"}, "hub.lease_seconds": {"86400"}}
+		resp, err := http.Get(r.PostForm.Get("hub.callback") + "?" + q.Encode())
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		mu.Lock()
+		verified = append(verified, fmt.Sprintf("%d %s", resp.StatusCode, b))
+		mu.Unlock()
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	self := o.URL + "/feed.xml"
+	o.set("/feed.xml", "application/rss+xml", rss(self, ho.URL+"/hub", feedItems(o, 0, 1, e.clock.Now())...))
+	src := e.addSource(communique.Source{Kind: communique.KindFeed, URL: self})
+	if err := q.poll(e.ctx, src.ID); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	got := slices.Clone(verified)
+	mu.Unlock()
+	if len(got) != 1 || got[0] != "200 fast" {
+		t.Fatalf("the hub's verification was answered %q, want [\"200 fast\"]", got)
+	}
+	st := e.source(src.ID).State
+	if want := e.clock.Now().Add(24 * time.Hour); !st.WebSubLeaseUntil.Equal(want) {
+		t.Errorf("lease until %v after the poll, want %v", st.WebSubLeaseUntil, want)
+	}
+	if got := st.NextPoll.Sub(e.clock.Now()); got != 6*time.Hour {
+		t.Errorf("next poll in %v, want Policy.Max while subscribed", got)
+	}
+}
