@@ -298,6 +298,9 @@ func TestStories(t *testing.T) {
 	mustContain(t, "story page", body, "Story: NATO Chief Welcomes Iraqi Prime Minister", "2 releases from 2 organisations",
 		`<a href="/org/Government%20of%20Iraq">Government of Iraq</a>`, `<a class="org" href="/org/NATO">NATO</a>`, "Prime Minister meets NATO Secretary General")
 	mustNotContain(t, "story page", body, "Relief convoy", "Allies agree")
+	if alt := alternates(t, body); alt["application/rss+xml"] != "/stories/7/feed.rss" || alt["application/feed+json"] != "/stories/7/feed.json" {
+		t.Errorf("story page advertises %v", alt)
+	}
 	for _, f := range feedFormats {
 		fd := feedItems(t, es.testSite, "/stories/7/feed."+f.ext, 2)
 		if f.ext == "atom" && (fd.Items[0].Authors[0].Name != "Government of Iraq" || fd.Items[1].Authors[0].Name != "NATO") {
@@ -533,4 +536,27 @@ func TestEntityPagination(t *testing.T) {
 	body = second.Body.String()
 	mustContain(t, "second page", body, fmt.Sprintf("Release %d:", pageSize+4), `<a href="/person/Guest%200">Guest 0</a> <span class="count">15</span>`)
 	mustNotContain(t, "second page", body, "Release 0:", "Old Friend", `rel="next"`)
+}
+
+// TestEntityFeedsParseWithFeedparser has feedparser read the feeds of the
+// entity and story pages, with the revised release, without a bozo flag.
+func TestEntityFeedsParseWithFeedparser(t *testing.T) {
+	es := newEntitySite(t)
+	var exts []string
+	var bodies [][]byte
+	for _, l := range []string{"/person/Mark%20Rutte/feed", "/country/IQ/feed", "/org/NATO/feed", "/stories/7/feed", "/person/%3Cscript%3Ealert%281%29%3C%2Fscript%3E/feed"} {
+		for _, f := range feedFormats {
+			rec := es.get(t, l+"."+f.ext)
+			if rec.Code != 200 {
+				t.Fatalf("%s.%s: %d", l, f.ext, rec.Code)
+			}
+			exts = append(exts, f.ext)
+			bodies = append(bodies, rec.Body.Bytes())
+		}
+	}
+	for i, r := range runFeedparser(t, exts, bodies) {
+		if r.Bozo || r.Version != feedparserVersion[exts[i]] || len(r.Entries) == 0 {
+			t.Errorf("feed %d (%s): bozo %v %s, version %q, %d entries", i, exts[i], r.Bozo, r.Exception, r.Version, len(r.Entries))
+		}
+	}
 }
