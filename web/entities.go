@@ -301,6 +301,39 @@ func appearsWith(releases []*communique.Release, self entityKey) []entityGroup {
 	return groups
 }
 
+// personRole is the title and affiliation releases give a person most
+// often ("Secretary General, NATO"), "" if none.
+func personRole(releases []*communique.Release, key string) string {
+	n := map[string]int{}
+	best := ""
+	for _, r := range releases {
+		if r.Entities == nil {
+			continue
+		}
+		for _, p := range r.Entities.People {
+			if strings.ToLower(strings.TrimSpace(p.Name)) != key {
+				continue
+			}
+			var parts []string
+			for _, v := range []string{p.Title, p.Affiliation} {
+				if v = strings.TrimSpace(v); v != "" {
+					parts = append(parts, v)
+				}
+			}
+			role := strings.Join(parts, ", ")
+			if role == "" {
+				continue
+			}
+			n[role]++
+			if best == "" || n[role] > n[best] || n[role] == n[best] && role < best {
+				best = role
+			}
+			break
+		}
+	}
+	return best
+}
+
 // entityPage serves a person's, an organisation's or a country's page.
 func (s *server) entityPage(kind, section string, lf listingFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -337,6 +370,7 @@ func (s *server) entityPage(kind, section string, lf listingFunc) http.HandlerFu
 		switch kind {
 		case "person":
 			self = entityKey{"person", strings.ToLower(l.Title)}
+			ev.Subtitle = personRole(sample, self.key)
 			ev.List.Intro = "Releases that name " + l.Title + ", newest first."
 			ev.List.Empty = "No release names " + l.Title + "."
 		case "org":

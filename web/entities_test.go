@@ -130,7 +130,7 @@ func section(body, from, to string) string {
 func TestPersonPage(t *testing.T) {
 	es := newEntitySite(t)
 	body := es.page(t, "/person/Mark%20Rutte", 200)
-	mustContain(t, "person page", body, "<h1>Mark Rutte</h1>", "NATO Chief Welcomes Iraqi Prime Minister", "Prime Minister meets NATO Secretary General",
+	mustContain(t, "person page", body, "Person · Secretary General, NATO</p>", "<h1>Mark Rutte</h1>", "NATO Chief Welcomes Iraqi Prime Minister", "Prime Minister meets NATO Secretary General",
 		"Relief convoy reaches Lyon", "3 releases", "Releases over time", "September 2025", "August 2025")
 	mustNotContain(t, "person page", body, "Allies agree")
 	// Newest first.
