@@ -314,3 +314,75 @@ func TestIngestFetchFailures(t *testing.T) {
 		t.Errorf("a 404 page: %s, %v", out, err)
 	}
 }
+
+// republished renders paras as a republisher's page: its own wrapper, a
+// shouting headline, the last paragraph cut, and a footer of its own.
+func republished(title string, paras []string) string {
+	body := append([]string{"By our newsroom staff."}, paras[:len(paras)-1]...)
+	body = append(body, "This article was republished from a public release. Republish Daily takes no position on the matter. Subscribe to our newsletter for more.")
+	return strings.Replace(page("Republish Daily", strings.ToUpper(title), time.Time{}, body), "<main>", `<main><div class="share">Share this</div>`, 1)
+}
+
+func TestNearDuplicateCopies(t *testing.T) {
+	for _, copyFirst := range []bool{false, true} {
+		name := "original first"
+		if copyFirst {
+			name = "copy first"
+		}
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, "www.gov.example", "www.republish.example")
+			gov, rep := e.origin("www.gov.example"), e.origin("www.republish.example")
+			govSrc := e.addSource(communique.Source{Kind: communique.KindFeed, URL: gov.URL + "/feed.xml", Organization: "Gov"})
+			repSrc := e.addSource(communique.Source{Kind: communique.KindFeed, URL: rep.URL + "/feed.xml", Organization: "Republish Daily"})
+			pub := e.clock.Now().Add(-2 * time.Hour)
+			paras := paragraphs(77, 6)
+			gov.set("/news/77", "text/html", page("Gov", "Ministry announces new harbour rules", pub, paras))
+			rep.set("/2026/03/harbour-rules", "text/html", republished("Ministry announces new harbour rules", paras))
+			orig := communique.Item{Key: "guid:77", URL: gov.URL + "/news/77", Title: "Ministry announces new harbour rules", Published: pub}
+			cp := communique.Item{Key: "guid:rep-1", URL: rep.URL + "/2026/03/harbour-rules", Title: "MINISTRY ANNOUNCES NEW HARBOUR RULES", Published: pub.Add(time.Hour)}
+
+			// A different release of the same originator is no copy.
+			gov.set("/news/78", "text/html", page("Gov", "Ministry announces new harbour fees", pub, paragraphs(78, 6)))
+			if out, _ := e.ingest(govSrc, communique.Item{Key: "guid:78", URL: gov.URL + "/news/78", Published: pub}); out != OutcomeNew {
+				t.Fatalf("another release: %s", out)
+			}
+
+			var id int64
+			if copyFirst {
+				out, rel := e.ingest(repSrc, cp)
+				if out != OutcomeNew {
+					t.Fatalf("copy: %s", out)
+				}
+				id = rel.ID
+				out, rel = e.ingest(govSrc, orig)
+				if out != OutcomeRepointed || rel.ID != id {
+					t.Fatalf("original after its copy: %s (release %d, want %d)", out, rel.ID, id)
+				}
+			} else {
+				out, rel := e.ingest(govSrc, orig)
+				if out != OutcomeNew {
+					t.Fatalf("original: %s", out)
+				}
+				id = rel.ID
+				text := e.release(id).Text
+				out, rel = e.ingest(repSrc, cp)
+				if out != OutcomeCopy || rel.ID != id {
+					t.Fatalf("copy after the original: %s (release %d, want %d)", out, rel.ID, id)
+				}
+				if e.release(id).Text != text {
+					t.Error("the copy changed the original's text")
+				}
+			}
+			r := e.release(id)
+			if r.URL != communique.CanonicalURL(orig.URL) || !hasCopy(r, cp.URL) || len(r.Copies) != 1 {
+				t.Errorf("release at %s with copies %+v", r.URL, r.Copies)
+			}
+			if r.Revisions != 1 || strings.Contains(r.Text, "Republish Daily") || r.Organization != "Gov" {
+				t.Errorf("%d revisions, organisation %q, text has the republisher's footer: %v", r.Revisions, r.Organization, strings.Contains(r.Text, "Republish Daily"))
+			}
+			if n := len(e.releases()); n != 2 {
+				t.Errorf("%d releases, want 2", n)
+			}
+		})
+	}
+}
