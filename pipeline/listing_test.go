@@ -449,3 +449,47 @@ func TestSitemapLastmodRecheckMakesRevision(t *testing.T) {
 		t.Errorf("%d revisions, want 2", n)
 	}
 }
+
+func TestSitemapFirstPollTakesNewest(t *testing.T) {
+	e := newEnv(t, "www.gov.example")
+	o := e.origin("www.gov.example")
+	t0 := e.clock.Now()
+	var us []smURL
+	for i := range maxFirstSitemapItems + 50 {
+		us = append(us, smURL{Loc: fmt.Sprintf("%s/news/%d", o.URL, i), LastMod: t0.Add(-time.Duration(i) * time.Hour)})
+	}
+	// Listed oldest first, as many sites do.
+	slices.Reverse(us)
+	o.set("/sitemap.xml", "application/xml", urlset(us...))
+	src := e.addSource(communique.Source{Kind: communique.KindSitemap, URL: o.URL + "/sitemap.xml"})
+	found, _ := e.mustPoll(src)
+	if len(found) != maxFirstSitemapItems {
+		t.Fatalf("first poll of a %d-URL sitemap took %d", len(us), len(found))
+	}
+	for _, f := range found {
+		if f.Item.Updated.Before(t0.Add(-time.Duration(maxFirstSitemapItems-1) * time.Hour)) {
+			t.Errorf("an old URL was taken before newer ones: %s (%v)", f.Item.URL, f.Item.Updated)
+			break
+		}
+	}
+}
+
+func TestSitemapBrokenChildIsAnError(t *testing.T) {
+	e := newEnv(t, "www.gov.example")
+	o := e.origin("www.gov.example")
+	t0 := e.clock.Now()
+	o.set("/sitemap.xml", "application/xml", sitemapIndex(map[string]time.Time{
+		o.URL + "/sitemap-1.xml.gz": t0.Add(-time.Hour),
+		o.URL + "/sitemap-2.xml":    t0.Add(-time.Hour),
+	}))
+	o.set("/sitemap-1.xml.gz", "application/gzip", "\x1f\x8b\x08\x00broken")
+	o.set("/sitemap-2.xml", "application/xml", urlset(smURL{Loc: o.URL + "/news/1", LastMod: t0}))
+	src := e.addSource(communique.Source{Kind: communique.KindSitemap, URL: o.URL + "/sitemap.xml"})
+	found, _, err, src := e.poll(src)
+	if err == nil || len(found) != 0 || !strings.Contains(src.State.LastError, "sitemap-1.xml.gz") {
+		t.Errorf("a corrupt child sitemap: %d found, err %v, state %q", len(found), err, src.State.LastError)
+	}
+	if src.State.ETag != "" {
+		t.Error("the index's validator was kept although its children were not read")
+	}
+}
