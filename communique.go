@@ -128,3 +128,13 @@ type Article struct {
 	// made from the feed item's own content.
 	Fallback bool
 }
+
+// FeedCandidate is one way of following a site that discovery found: a feed
+// the page advertises or that sits at a common path, the page itself as an
+// HTML listing, or a sitemap named by robots.txt.
+type FeedCandidate struct {
+	URL   string
+	Kind  SourceKind
+	Title string
+	Why   string // where it was found
+}

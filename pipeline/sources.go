@@ -19,14 +19,6 @@ type Sources struct {
 	Q *Queue
 }
 
-// Candidate is one way of following a site that discovery found.
-type Candidate struct {
-	URL   string
-	Kind  communique.SourceKind
-	Title string
-	Why   string // where it was found
-}
-
 // AddSource validates s, discovers its feed when s.URL is a page, stores it
 // and enqueues its first poll. When the page cannot be fetched (offline, or a
 // server error), the source is kept as given so that its error shows on it.
@@ -125,14 +117,14 @@ func (ss *Sources) resolveKind(ctx context.Context, s *communique.Source) error 
 
 // Discover lists the ways to follow the site of pageURL: the feeds its page
 // advertises, feeds at common paths, and the sitemaps its robots.txt names.
-func (ss *Sources) Discover(ctx context.Context, pageURL string) ([]Candidate, error) {
+func (ss *Sources) Discover(ctx context.Context, pageURL string) ([]communique.FeedCandidate, error) {
 	u, err := url.Parse(pageURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, communique.Errorf(communique.EINVALID, "%q is not an http(s) URL", pageURL)
 	}
-	var out []Candidate
+	var out []communique.FeedCandidate
 	seen := map[string]bool{}
-	add := func(c Candidate) {
+	add := func(c communique.FeedCandidate) {
 		k := communique.CanonicalURL(c.URL)
 		if !seen[k] {
 			seen[k] = true
@@ -145,15 +137,15 @@ func (ss *Sources) Discover(ctx context.Context, pageURL string) ([]Candidate, e
 	}
 	switch feed.Sniff(resp.Body, resp.ContentType) {
 	case feed.FormatFeed:
-		add(Candidate{URL: resp.URL, Kind: communique.KindFeed, Why: "the URL is a feed"})
+		add(communique.FeedCandidate{URL: resp.URL, Kind: communique.KindFeed, Why: "the URL is a feed"})
 	case feed.FormatSitemap:
-		add(Candidate{URL: resp.URL, Kind: communique.KindSitemap, Why: "the URL is a sitemap"})
+		add(communique.FeedCandidate{URL: resp.URL, Kind: communique.KindSitemap, Why: "the URL is a sitemap"})
 	case feed.FormatHTML:
 		for _, l := range feed.Discover(resp.Body, resp.URL) {
-			add(Candidate{URL: l.URL, Kind: communique.KindFeed, Title: l.Title, Why: "advertised by the page"})
+			add(communique.FeedCandidate{URL: l.URL, Kind: communique.KindFeed, Title: l.Title, Why: "advertised by the page"})
 		}
 		if sel, items, err := feed.DetectSelectors(resp.Body, resp.URL, ss.P.now()); err == nil && len(items) > 0 {
-			add(Candidate{URL: resp.URL, Kind: communique.KindHTML, Title: fmt.Sprintf("listing of %d items (item %q)", len(items), sel.Item), Why: "the page lists releases"})
+			add(communique.FeedCandidate{URL: resp.URL, Kind: communique.KindHTML, Title: fmt.Sprintf("listing of %d items (item %q)", len(items), sel.Item), Why: "the page lists releases"})
 		}
 	}
 	root := &url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/"}
@@ -164,12 +156,12 @@ func (ss *Sources) Discover(ctx context.Context, pageURL string) ([]Candidate, e
 		}
 		r, err := ss.P.Fetcher.Get(ctx, fetch.Request{URL: cand})
 		if err == nil && feed.Sniff(r.Body, r.ContentType) == feed.FormatFeed {
-			add(Candidate{URL: r.URL, Kind: communique.KindFeed, Why: "found at a common path"})
+			add(communique.FeedCandidate{URL: r.URL, Kind: communique.KindFeed, Why: "found at a common path"})
 		}
 	}
 	if r, err := ss.P.Fetcher.Get(ctx, fetch.Request{URL: root.ResolveReference(&url.URL{Path: "/robots.txt"}).String()}); err == nil {
 		for _, sm := range feed.SitemapsFromRobots(r.Body, r.URL) {
-			add(Candidate{URL: sm, Kind: communique.KindSitemap, Why: "named in robots.txt"})
+			add(communique.FeedCandidate{URL: sm, Kind: communique.KindSitemap, Why: "named in robots.txt"})
 		}
 	}
 	return out, nil

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -151,6 +152,39 @@ type adminView struct {
 	Pager    pager
 	Form     sourceForm
 	ReadOnly bool // no Sources implementation
+	// Candidates are what discovery found for Form.URL.
+	Candidates []communique.FeedCandidate
+	Discovered bool
+}
+
+// discoverer is implemented by a Sources that can list the ways of
+// following a site (the pipeline's does).
+type discoverer interface {
+	Discover(ctx context.Context, pageURL string) ([]communique.FeedCandidate, error)
+}
+
+// POST /admin/discover: list the feeds, listings and sitemaps of a site, each
+// with a button that adds it.
+func (s *server) adminDiscover(w http.ResponseWriter, r *http.Request) {
+	if !s.adminGuard(w, r) {
+		return
+	}
+	form := formOf(r)
+	v := &adminView{LoggedIn: true, CSRF: s.adminCSRF(r), Form: form, Discovered: true}
+	d, ok := s.sources.(discoverer)
+	if !ok {
+		v.Error = "This server cannot look for feeds."
+		s.renderAdmin(w, r, http.StatusBadRequest, v)
+		return
+	}
+	cands, err := d.Discover(r.Context(), strings.TrimSpace(form.URL))
+	if err != nil {
+		v.Error = errorText(err)
+		s.renderAdmin(w, r, statusOf(err), v)
+		return
+	}
+	v.Candidates = cands
+	s.renderAdmin(w, r, http.StatusOK, v)
 }
 
 // sourceForm is the add-source form's values, kept when it is refused.

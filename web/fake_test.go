@@ -442,3 +442,14 @@ func formBody(kv ...string) string {
 	}
 	return v.Encode()
 }
+
+// Discover lists fixed candidates for example.org and nothing elsewhere.
+func (f *fakeSources) Discover(ctx context.Context, pageURL string) ([]communique.FeedCandidate, error) {
+	if !strings.HasPrefix(pageURL, "https://www.example.org") {
+		return nil, communique.Errorf(communique.EINVALID, "fetching %s: no such host", pageURL)
+	}
+	return []communique.FeedCandidate{
+		{URL: "https://www.example.org/feed.xml", Kind: communique.KindFeed, Title: "Example <news>", Why: "advertised by the page"},
+		{URL: "https://www.example.org/sitemap-news.xml", Kind: communique.KindSitemap, Why: "named in robots.txt"},
+	}, nil
+}

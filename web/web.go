@@ -221,6 +221,7 @@ func (s *server) routes(mux *http.ServeMux, metrics http.Handler) {
 	mux.HandleFunc("POST /admin/login", s.adminLogin)
 	mux.HandleFunc("POST /admin/logout", s.adminLogout)
 	mux.HandleFunc("POST /admin/sources", s.adminAdd)
+	mux.HandleFunc("POST /admin/discover", s.adminDiscover)
 	mux.HandleFunc("POST /admin/sources/{id}/remove", s.adminRemove)
 	mux.HandleFunc("POST /admin/sources/{id}/poll", s.adminPoll)
 
