@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os"
+	"strconv"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -98,4 +99,31 @@ func TestHostLimiterSerialises(t *testing.T) {
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) communique.Store { return testDB(t) })
+}
+
+func TestCreateReleases(t *testing.T) {
+	db := testDB(t)
+	ctx := context.Background()
+	var rs []*communique.Release
+	for i := range 50 {
+		rs = append(rs, &communique.Release{URL: "https://a.example/" + strconv.Itoa(i), Title: "Release " + strconv.Itoa(i), Text: "security council meets", Licence: communique.LicenceFull})
+	}
+	if err := db.CreateReleases(ctx, rs); err != nil {
+		t.Fatal(err)
+	}
+	page, err := db.Releases(ctx, communique.Query{Text: &communique.Node{Op: communique.OpTerm, Text: "council"}, Limit: 1})
+	if err != nil || page.Total != 50 {
+		t.Fatalf("after CreateReleases: %d found, %v", page.Total, err)
+	}
+	if revs, err := db.Revisions(ctx, rs[7].ID); err != nil || len(revs) != 1 {
+		t.Errorf("revisions of a bulk-loaded release: %v %v", revs, err)
+	}
+	// All or nothing: a duplicate URL in the batch stores none of it.
+	dup := []*communique.Release{{URL: "https://b.example/1", Licence: communique.LicenceFull}, {URL: "https://a.example/3", Licence: communique.LicenceFull}}
+	if err := db.CreateReleases(ctx, dup); communique.ErrorCode(err) != communique.ECONFLICT {
+		t.Errorf("duplicate in a batch: %v", err)
+	}
+	if _, err := db.ReleaseByURL(ctx, "https://b.example/1"); communique.ErrorCode(err) != communique.ENOTFOUND {
+		t.Errorf("a failed batch left a release behind: %v", err)
+	}
 }

@@ -99,10 +99,20 @@ func writeEntities(ctx context.Context, tx pgx.Tx, id int64, e *communique.Entit
 	return nil
 }
 
-func (db *DB) CreateRelease(ctx context.Context, r *communique.Release) error {
+// insertReleaseSQL adds a release and its first revision in one statement.
+const insertReleaseSQL = `WITH r AS (INSERT INTO releases (source_id, url, organization, country, title, author, language, image,
+	site_name, published, date_estimated, modified, retrieved, updated, lede, html, body, word_count, licence, fallback,
+	content_hash, fingerprint, fp0, fp1, fp2, fp3, story_id, entities)
+	VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28)
+	RETURNING id, title, html, body, content_hash, retrieved)
+	INSERT INTO revisions (release_id, number, title, html, body, content_hash, retrieved)
+	SELECT id, 1, title, html, body, content_hash, retrieved FROM r RETURNING release_id`
+
+// insertArgs fills a release's defaults and returns insertReleaseSQL's arguments.
+func insertArgs(r *communique.Release) ([]any, error) {
 	ents, err := entitiesJSON(r.Entities)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if r.Retrieved.IsZero() {
 		r.Retrieved = time.Now().UTC()
@@ -118,24 +128,53 @@ func (db *DB) CreateRelease(ctx context.Context, r *communique.Release) error {
 	if r.SourceID != 0 {
 		src = r.SourceID
 	}
-	err = db.tx(ctx, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `INSERT INTO releases (source_id, url, organization, country, title, author, language, image,
-			site_name, published, date_estimated, modified, retrieved, updated, lede, html, body, word_count, licence, fallback,
-			content_hash, fingerprint, fp0, fp1, fp2, fp3, story_id, entities)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28) RETURNING id`,
-			src, r.URL, r.Organization, r.Country, r.Title, r.Author, r.Language, r.Image, r.SiteName, r.Published,
-			r.DateEstimated, nullTime(r.Modified), r.Retrieved, r.Updated, r.Lede, r.HTML, r.Text, r.WordCount, r.Licence,
-			r.Fallback, r.ContentHash, int64(r.Fingerprint), b[0], b[1], b[2], b[3], r.StoryID, ents).Scan(&r.ID)
-		if err != nil {
+	return []any{src, r.URL, r.Organization, r.Country, r.Title, r.Author, r.Language, r.Image, r.SiteName, r.Published,
+		r.DateEstimated, nullTime(r.Modified), r.Retrieved, r.Updated, r.Lede, r.HTML, r.Text, r.WordCount, r.Licence,
+		r.Fallback, r.ContentHash, int64(r.Fingerprint), b[0], b[1], b[2], b[3], r.StoryID, ents}, nil
+}
+
+func (db *DB) CreateRelease(ctx context.Context, r *communique.Release) error {
+	args, err := insertArgs(r)
+	if err != nil {
+		return err
+	}
+	return db.tx(ctx, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, insertReleaseSQL, args...).Scan(&r.ID); err != nil {
 			return mapErr(err, "release "+r.URL)
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO revisions (release_id, number, title, html, body, content_hash, retrieved)
-			VALUES ($1, 1, $2, $3, $4, $5, $6)`, r.ID, r.Title, r.HTML, r.Text, r.ContentHash, r.Retrieved); err != nil {
-			return err
 		}
 		return writeEntities(ctx, tx, r.ID, r.Entities)
 	})
-	return err
+}
+
+// CreateReleases adds many releases in one transaction, pipelined (bulk
+// loads and benchmarks); it is all or nothing.
+func (db *DB) CreateReleases(ctx context.Context, rs []*communique.Release) error {
+	batch := &pgx.Batch{}
+	for _, r := range rs {
+		args, err := insertArgs(r)
+		if err != nil {
+			return err
+		}
+		batch.Queue(insertReleaseSQL, args...)
+	}
+	return db.tx(ctx, func(tx pgx.Tx) error {
+		res := tx.SendBatch(ctx, batch)
+		for _, r := range rs {
+			if err := res.QueryRow().Scan(&r.ID); err != nil {
+				res.Close()
+				return mapErr(err, "release "+r.URL)
+			}
+		}
+		if err := res.Close(); err != nil {
+			return err
+		}
+		for _, r := range rs {
+			if err := writeEntities(ctx, tx, r.ID, r.Entities); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // update replaces a release's stored fields.
