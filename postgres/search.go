@@ -12,6 +12,15 @@ import (
 	"github.com/communique-news/communique"
 )
 
+// Bounds on the work of one query (as the SQLite store has): Total is exact
+// up to countCap matches and -1 beyond; relevance ranks the newest rankCap
+// matches; facets count the newest facetCap.
+const (
+	countCap = 10000
+	rankCap  = 1000
+	facetCap = 10000
+)
+
 // compiler turns a Query into SQL over releases r, with numbered arguments.
 type compiler struct {
 	args []any
@@ -242,9 +251,12 @@ func (db *DB) Releases(ctx context.Context, q communique.Query) (*communique.Res
 	}
 	page := &communique.ResultPage{Total: -1}
 
-	// Total and facets over the whole result set.
-	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM releases r WHERE `+where, c.args...).Scan(&page.Total); err != nil {
+	// Total, exact up to countCap; facets over the newest facetCap matches.
+	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM releases r WHERE `+where+` LIMIT `+strconv.Itoa(countCap+1)+`) m`, c.args...).Scan(&page.Total); err != nil {
 		return nil, err
+	}
+	if page.Total > countCap {
+		page.Total = -1
 	}
 	if q.Facets {
 		if page.Facets, err = db.facets(ctx, where, c.args); err != nil {
@@ -254,8 +266,12 @@ func (db *DB) Releases(ctx context.Context, q communique.Query) (*communique.Res
 
 	sel := `SELECT ` + releaseColumns
 	var order, pageCond string
+	from := ` FROM releases r WHERE ` + where
 	if sort == communique.SortRelevance {
+		// Relevance ranks the newest rankCap matches: ranking reads each
+		// match's tsvector, and a common word matches much of the corpus.
 		sel += ", " + c.rankExpr() + " AS score"
+		from = ` FROM releases r WHERE r.id IN (SELECT r.id FROM releases r WHERE ` + where + ` ORDER BY r.published DESC, r.id DESC LIMIT ` + strconv.Itoa(rankCap) + `)`
 		order = " ORDER BY score DESC, r.published DESC, r.id DESC OFFSET " + c.arg(cur.offset)
 	} else {
 		sel += ", 0 AS score"
@@ -265,7 +281,7 @@ func (db *DB) Releases(ctx context.Context, q communique.Query) (*communique.Res
 		}
 		order = " ORDER BY r.published DESC, r.id DESC"
 	}
-	sqlText := sel + ` FROM releases r WHERE ` + where + pageCond + order + ` LIMIT ` + c.arg(limit+1)
+	sqlText := sel + from + pageCond + order + ` LIMIT ` + c.arg(limit+1)
 	rows, err := db.pool.Query(ctx, sqlText, c.args...)
 	if err != nil {
 		return nil, fmt.Errorf("searching: %w", err)
@@ -313,7 +329,9 @@ func (db *DB) snippets(ctx context.Context, rs []*communique.Release, leaves []l
 	c := &compiler{}
 	q := c.tsquery(leaves)
 	idArg := c.arg(ids)
-	rows, err := db.pool.Query(ctx, `SELECT r.id, ts_headline('english', CASE WHEN r.body <> '' THEN r.body ELSE r.lede END, `+q+`,
+	// Headlines read the start of the text only: ts_headline parses the
+	// whole document it is given.
+	rows, err := db.pool.Query(ctx, `SELECT r.id, ts_headline('english', left(CASE WHEN r.body <> '' THEN r.body ELSE r.lede END, 4000), `+q+`,
 		'StartSel=`+"\x02"+`, StopSel=`+"\x03"+`, MaxWords=35, MinWords=15, MaxFragments=2, FragmentDelimiter=" … "')
 		FROM releases r WHERE r.id = ANY(`+idArg+`)`, c.args...)
 	if err != nil {
@@ -335,6 +353,9 @@ func (db *DB) snippets(ctx context.Context, rs []*communique.Release, leaves []l
 // facets counts the result set by organisation, country, language and month.
 func (db *DB) facets(ctx context.Context, where string, args []any) (*communique.Facets, error) {
 	f := &communique.Facets{}
+	// Facets count the newest facetCap matches: exact for most result sets,
+	// bounded work for a common word.
+	where = `r.id IN (SELECT r.id FROM releases r WHERE ` + where + ` ORDER BY r.published DESC, r.id DESC LIMIT ` + strconv.Itoa(facetCap) + `)`
 	queries := []struct {
 		dst *[]communique.FacetCount
 		sql string

@@ -9,7 +9,7 @@ import (
 	"github.com/communique-news/communique"
 	"github.com/communique-news/communique/search"
 	"github.com/communique-news/communique/sqlite"
-	"github.com/communique-news/communique/sqlite/searchbench"
+	"github.com/communique-news/communique/searchbench"
 )
 
 func open(b *testing.B) *sqlite.DB {

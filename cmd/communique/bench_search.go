@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/communique-news/communique/sqlite/searchbench"
+	"github.com/communique-news/communique/searchbench"
 )
 
 func init() {
@@ -14,13 +14,14 @@ func init() {
 }
 
 func runBenchSearch(ctx context.Context, e env) error {
-	fs := newFlags(e, "bench search", "bench search --releases N [--json] [--dir DIR] [--rounds N] [--batch N]")
+	fs := newFlags(e, "bench search", "bench search --releases N [--db postgres://…] [--json] [--dir DIR] [--rounds N] [--batch N]")
 	n := fs.Int("releases", 20000, "synthetic releases to index")
 	dir := fs.String("dir", "", "directory for the temporary store (default: the system's temporary directory)")
 	asJSON := fs.Bool("json", false, "print only the JSON line (no progress)")
 	rounds := fs.Int("rounds", 30, "repetitions of each kind of query")
 	batch := fs.Int("batch", 1000, "releases per transaction while loading")
 	seed := fs.Uint64("seed", 1, "corpus seed")
+	db := fs.String("db", "", "postgres://… to measure the PostgreSQL store (in a temporary schema) instead of SQLite")
 	if err := parseFlags(fs, e); err != nil {
 		return err
 	}
@@ -28,7 +29,7 @@ func runBenchSearch(ctx context.Context, e env) error {
 	if *asJSON {
 		log = nil
 	}
-	res, err := searchbench.Run(ctx, searchbench.Config{Releases: *n, Dir: *dir, Rounds: *rounds, Batch: *batch, Seed: *seed, Log: log})
+	res, err := searchbench.Run(ctx, searchbench.Config{Releases: *n, Dir: *dir, Rounds: *rounds, Batch: *batch, Seed: *seed, Log: log, Postgres: *db})
 	if err != nil {
 		return err
 	}

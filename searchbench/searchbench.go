@@ -1,4 +1,5 @@
-// Package searchbench measures the SQLite store's search at scale: it builds
+// Package searchbench measures a store's search at scale (SQLite by
+// default, PostgreSQL with Config.Postgres): it builds
 // a store of synthetic releases and times a fixed mix of queries. It backs
 // `communique bench search` and the store's go test benchmarks.
 //
@@ -24,6 +25,9 @@ import (
 	"time"
 
 	"github.com/communique-news/communique"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/communique-news/communique/postgres"
 	"github.com/communique-news/communique/search"
 	"github.com/communique-news/communique/sqlite"
 )
@@ -158,6 +162,86 @@ type Config struct {
 	Batch    int       // releases per transaction while loading; 0 means 1000
 	Rounds   int       // repetitions of each kind of query; 0 means 30
 	Log      io.Writer // progress, may be nil
+	// Postgres, a postgres:// URL, measures the PostgreSQL store instead, in
+	// a schema of its own that is dropped at the end.
+	Postgres string
+}
+
+// Bulk is a store that can load many releases in one transaction.
+type Bulk interface {
+	communique.Store
+	CreateReleases(ctx context.Context, rs []*communique.Release) error
+}
+
+// tempStore opens the temporary store a run measures, and says how to size
+// it (after the load) and remove it.
+func tempStore(ctx context.Context, cfg Config) (st Bulk, size func() (int64, error), done func(), err error) {
+	if cfg.Postgres != "" {
+		return tempPostgres(ctx, cfg.Postgres)
+	}
+	dir, err := os.MkdirTemp(cfg.Dir, "communique-bench-search-")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	path := filepath.Join(dir, "communique.db")
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, nil, err
+	}
+	size = func() (int64, error) {
+		if err := db.Optimize(ctx); err != nil {
+			return 0, err
+		}
+		if err := db.Checkpoint(ctx); err != nil {
+			return 0, err
+		}
+		var n int64
+		for _, p := range []string{path, path + "-wal"} {
+			if fi, err := os.Stat(p); err == nil {
+				n += fi.Size()
+			}
+		}
+		return n, nil
+	}
+	return db, size, func() { db.Close(); os.RemoveAll(dir) }, nil
+}
+
+func tempPostgres(ctx context.Context, url string) (Bulk, func() (int64, error), func(), error) {
+	admin, err := pgxpool.New(ctx, url)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	schema := fmt.Sprintf("communique_searchbench_%d", time.Now().UnixNano())
+	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		admin.Close()
+		return nil, nil, nil, err
+	}
+	drop := func() {
+		admin.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		admin.Close()
+	}
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		drop()
+		return nil, nil, nil, err
+	}
+	cfg.ConnConfig.RuntimeParams["search_path"] = schema + ",public"
+	db, err := postgres.OpenConfig(ctx, cfg)
+	if err != nil {
+		drop()
+		return nil, nil, nil, err
+	}
+	size := func() (int64, error) {
+		if _, err := admin.Exec(ctx, "VACUUM ANALYZE "+schema+".releases"); err != nil {
+			return 0, err
+		}
+		var n int64
+		err := admin.QueryRow(ctx, `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c
+			JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('r', 'm')`, schema).Scan(&n)
+		return n, err
+	}
+	return db, size, func() { db.Close(); drop() }, nil
 }
 
 // Result is the one-line summary of a run.
@@ -179,7 +263,7 @@ type Result struct {
 
 // Load fills db with n synthetic releases in transactions of batch, and
 // returns how long the inserts took.
-func Load(ctx context.Context, db *sqlite.DB, g *Generator, n, batch int, log io.Writer) (time.Duration, error) {
+func Load(ctx context.Context, db Bulk, g *Generator, n, batch int, log io.Writer) (time.Duration, error) {
 	if batch <= 0 {
 		batch = 1000
 	}
@@ -241,17 +325,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Seed == 0 {
 		cfg.Seed = 1
 	}
-	dir, err := os.MkdirTemp(cfg.Dir, "communique-bench-search-")
+	db, size, done, err := tempStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "communique.db")
-	db, err := sqlite.Open(ctx, path)
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
+	defer done()
 	g := NewGenerator(cfg.Seed)
 	cpu0 := cpuTime()
 	spent, err := Load(ctx, db, g, cfg.Releases, cfg.Batch, cfg.Log)
@@ -260,25 +338,18 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	cpu := cpuTime() - cpu0
 	res := &Result{Releases: cfg.Releases, IndexPerS: round(float64(cfg.Releases)/spent.Seconds(), 1), Kinds: map[string][2]float64{}}
-	if cpu > 0 {
-		// The CPU time includes generating the releases.
+	if cpu > 0 && cfg.Postgres == "" {
+		// The CPU time includes generating the releases (PostgreSQL's
+		// indexing happens in the server process, not counted here).
 		res.IndexPerCPUS = round(float64(cfg.Releases)/cpu.Seconds(), 1)
 	}
 	start := time.Now()
-	if err := db.Optimize(ctx); err != nil {
+	bytes, err := size()
+	if err != nil {
 		return nil, err
 	}
 	res.OptimizeS = round(time.Since(start).Seconds(), 2)
-	if err := db.Checkpoint(ctx); err != nil {
-		return nil, err
-	}
-	var size int64
-	for _, p := range []string{path, path + "-wal"} {
-		if fi, err := os.Stat(p); err == nil {
-			size += fi.Size()
-		}
-	}
-	res.DBBytesPerRelease = round(float64(size)/float64(cfg.Releases), 0)
+	res.DBBytesPerRelease = round(float64(bytes)/float64(cfg.Releases), 0)
 
 	var all, facets []time.Duration
 	qs := Queries(g, cfg.Rounds)
