@@ -609,7 +609,9 @@ func (db *DB) Releases(ctx context.Context, q communique.Query) (*communique.Res
 		if page.Releases, err = releasesByID(ctx, tx, ids); err != nil {
 			return err
 		}
-		if p.match != "" && len(ids) > 0 {
+		// Snippets quote the words searched for: a query of filters only
+		// (an entity page) has none to show, and skips their cost.
+		if p.match != "" && len(ids) > 0 && q.Text != nil && len(leafExprs(q.Text)) > 0 {
 			if page.Snippets, err = snippets(ctx, tx, p.match, ids); err != nil {
 				return err
 			}
