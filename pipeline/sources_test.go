@@ -201,3 +201,20 @@ func TestPreviewStoresNothing(t *testing.T) {
 		t.Error("preview stored releases")
 	}
 }
+
+func TestAddSourceUnreachableKeptAsGiven(t *testing.T) {
+	e := newEnv(t, "www.gov.example")
+	o := site(e)
+	o.status("/down.xml", 503)
+	ss := &Sources{P: e.p}
+	for _, u := range []string{o.URL + "/down.xml", "http://offline.example/feed.xml"} {
+		s := &communique.Source{URL: u}
+		if err := ss.AddSource(e.ctx, s); err != nil {
+			t.Errorf("%s: %v", u, err)
+			continue
+		}
+		if s.Kind != communique.KindFeed || s.URL != u || e.source(s.ID).URL != u {
+			t.Errorf("%s stored as %q %q", u, s.Kind, s.URL)
+		}
+	}
+}

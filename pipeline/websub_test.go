@@ -365,3 +365,33 @@ func TestWebSubFastHub(t *testing.T) {
 		t.Errorf("next poll in %v, want Policy.Max while subscribed", got)
 	}
 }
+
+// A hub advertised in the HTTP Link header (not in the feed) is used, with
+// the topic the header names.
+func TestWebSubHubFromLinkHeader(t *testing.T) {
+	e := newEnv(t, "www.gov.example", "hub.example")
+	o, ho := e.origin("www.gov.example"), e.origin("hub.example")
+	h := &hub{lease: 3600}
+	ho.handle("/hub", h)
+	e.p.Poster = e.client
+	q, _ := e.openQueue(QueueOptions{})
+	e.p.CallbackBase = "https://news.example.org/"
+	topic := o.URL + "/topic/releases"
+	body := rss("", "", feedItems(o, 0, 1, e.clock.Now())...)
+	o.handle("/feed.xml", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Link", fmt.Sprintf(`<%s/hub>; rel="hub", <%s>; rel="self"`, ho.URL, topic))
+		w.Header().Set("Content-Type", "application/rss+xml")
+		io.WriteString(w, body)
+	}))
+	src := e.addSource(communique.Source{Kind: communique.KindFeed, URL: o.URL + "/feed.xml"})
+	if err := q.poll(e.ctx, src.ID); err != nil {
+		t.Fatal(err)
+	}
+	forms := h.requests()
+	if len(forms) != 1 || forms[0].Get("hub.topic") != topic || forms[0].Get("hub.callback") != "https://news.example.org/websub/"+strconv.FormatInt(src.ID, 10) {
+		t.Fatalf("subscription requests %v", forms)
+	}
+	if st := e.source(src.ID).State; st.HubURL != ho.URL+"/hub" || st.TopicURL != topic {
+		t.Errorf("hub %q, topic %q", st.HubURL, st.TopicURL)
+	}
+}
