@@ -493,3 +493,33 @@ func TestSitemapBrokenChildIsAnError(t *testing.T) {
 		t.Error("the index's validator was kept although its children were not read")
 	}
 }
+
+// A URL can appear in a sitemap after a poll with a date before it (the
+// sitemap is regenerated or cached for a few minutes after the page is
+// published): it is still taken by the next poll.
+func TestSitemapLateEntryNotLost(t *testing.T) {
+	e := newEnv(t, "www.gov.example")
+	o := e.origin("www.gov.example")
+	t0 := e.clock.Now()
+	o.set("/news-sitemap.xml", "application/xml", urlset(
+		smURL{Loc: o.URL + "/news/1", NewsPub: t0.Add(-3 * time.Hour), Title: "One"}))
+	src := e.addSource(communique.Source{Kind: communique.KindSitemap, URL: o.URL + "/news-sitemap.xml"})
+	found, src := e.mustPoll(src)
+	e.mark(src, found)
+
+	// Published five minutes before that poll, listed only after it.
+	o.set("/news-sitemap.xml", "application/xml", urlset(
+		smURL{Loc: o.URL + "/news/1", NewsPub: t0.Add(-3 * time.Hour), Title: "One"},
+		smURL{Loc: o.URL + "/news/2", NewsPub: t0.Add(-5 * time.Minute), Title: "Two"}))
+	e.clock.Add(30 * time.Minute)
+	found, src = e.mustPoll(src)
+	if got, want := sortedURLs(found), wantNews(o, 2); !slices.Equal(got, want) {
+		t.Fatalf("second poll found %v, want %v", got, want)
+	}
+	e.mark(src, found)
+	// Seen URLs within that margin are not taken again, nor rechecked.
+	e.clock.Add(30 * time.Minute)
+	if found, _ = e.mustPoll(src); len(found) != 0 {
+		t.Errorf("third poll found %+v", found)
+	}
+}

@@ -72,6 +72,12 @@ type Found struct {
 // (newest first): a site's full sitemap can list tens of thousands of pages.
 const maxFirstSitemapItems = 200
 
+// sitemapLag is how long before the last poll a sitemap's date may be and
+// its URL still be taken: a sitemap is often regenerated, or cached, minutes
+// after a page is published, so a URL can first appear after a poll with a
+// date before it. URLs already seen are skipped anyway.
+const sitemapLag = time.Hour
+
 // Poll reads a source once: it fetches the source's URL (conditionally),
 // reads it according to its kind, and returns the items not seen before
 // together with the source's new poll state. On failure the state carries the
@@ -156,8 +162,8 @@ func (p *Pipeline) poll(ctx context.Context, src *communique.Source, st *communi
 		switch {
 		case !known:
 			found = append(found, Found{Item: it})
-		case src.Kind == communique.KindSitemap && !src.State.LastSuccess.IsZero() && !it.Updated.IsZero():
-			// pollSitemap kept only what changed since the last poll.
+		case src.Kind == communique.KindSitemap && !src.State.LastSuccess.IsZero() && it.Updated.After(src.State.LastSuccess):
+			// A known URL whose lastmod moved since the last poll.
 			found = append(found, Found{Item: it, Recheck: true})
 		}
 	}
@@ -225,7 +231,8 @@ func (p *Pipeline) pollListing(ctx context.Context, src *communique.Source, resp
 // children changed since the last successful poll (newest first, at most
 // MaxSitemapChildren; a nested index is not followed further). The first poll
 // takes the newest URLs; later polls only URLs whose date (lastmod, else
-// publication date) is after the last successful poll, or that have none.
+// publication date) is after the last successful poll (less sitemapLag), or
+// that have none.
 func (p *Pipeline) pollSitemap(ctx context.Context, src *communique.Source, resp *fetch.Response, now time.Time) ([]communique.Item, error) {
 	const maxBytes = 50 << 20
 	sm, err := feed.ParseSitemap(resp.Body, resp.URL, now, maxBytes)
@@ -243,7 +250,7 @@ func (p *Pipeline) pollSitemap(ctx context.Context, src *communique.Source, resp
 	visited := map[string]bool{communique.CanonicalURL(resp.URL): true}
 	for i := 0; i < len(children) && i < limit; i++ {
 		c := children[i]
-		if (!last.IsZero() && !c.LastMod.IsZero() && !c.LastMod.After(last)) || visited[communique.CanonicalURL(c.URL)] {
+		if (!last.IsZero() && !c.LastMod.IsZero() && !c.LastMod.After(last.Add(-sitemapLag))) || visited[communique.CanonicalURL(c.URL)] {
 			continue
 		}
 		visited[communique.CanonicalURL(c.URL)] = true
@@ -263,7 +270,7 @@ func (p *Pipeline) pollSitemap(ctx context.Context, src *communique.Source, resp
 	}
 	var items []communique.Item
 	for _, it := range all {
-		if d := itemDate(it); d.IsZero() || d.After(last) {
+		if d := itemDate(it); d.IsZero() || d.After(last.Add(-sitemapLag)) {
 			items = append(items, it)
 		}
 	}
