@@ -1,6 +1,9 @@
 package communique
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Release is one release, once.
 type Release struct {
@@ -121,4 +124,48 @@ type DateMention struct {
 	Text string `json:"text"`
 	Date string `json:"date,omitempty"` // YYYY-MM-DD when the day is known
 	Year int    `json:"year,omitempty"` // when only the year is given
+}
+
+// EntityKey is one entry of a store's entity index: what the person:,
+// org: and country: filters (and the country facet) look up.
+type EntityKey struct {
+	Kind string // person, org, country or region
+	Key  string // lower-cased name, acronym, ISO code or region name
+}
+
+// IndexKeys are the keys a release with these entities is found under, each
+// once: people by name, organisations by name and acronym, countries by ISO
+// code (from Countries and from country places), regions by name.
+func (e *Entities) IndexKeys() []EntityKey {
+	if e == nil {
+		return nil
+	}
+	seen := map[EntityKey]bool{}
+	var out []EntityKey
+	add := func(kind, key string) {
+		k := EntityKey{kind, strings.ToLower(strings.TrimSpace(key))}
+		if k.Key != "" && !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	for _, p := range e.People {
+		add("person", p.Name)
+	}
+	for _, o := range e.Organizations {
+		add("org", o.Name)
+		add("org", o.Acronym)
+	}
+	for _, c := range e.Countries {
+		add("country", c)
+	}
+	for _, p := range e.Places {
+		if p.Kind == PlaceCountry && p.Country != "" {
+			add("country", p.Country)
+		}
+	}
+	for _, r := range e.Regions {
+		add("region", r)
+	}
+	return out
 }

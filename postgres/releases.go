@@ -52,47 +52,12 @@ func entitiesJSON(e *communique.Entities) ([]byte, error) {
 	return json.Marshal(e)
 }
 
-// entityKeys are the rows of release_entities for e.
-func entityKeys(e *communique.Entities) [][2]string {
-	if e == nil {
-		return nil
-	}
-	seen := map[[2]string]bool{}
-	var out [][2]string
-	add := func(kind, key string) {
-		k := [2]string{kind, lower(key)}
-		if k[1] != "" && !seen[k] {
-			seen[k] = true
-			out = append(out, k)
-		}
-	}
-	for _, p := range e.People {
-		add("person", p.Name)
-	}
-	for _, o := range e.Organizations {
-		add("org", o.Name)
-		add("org", o.Acronym)
-	}
-	for _, c := range e.Countries {
-		add("country", c)
-	}
-	for _, p := range e.Places {
-		if p.Kind == communique.PlaceCountry && p.Country != "" {
-			add("country", p.Country)
-		}
-	}
-	for _, r := range e.Regions {
-		add("region", r)
-	}
-	return out
-}
-
 func writeEntities(ctx context.Context, tx pgx.Tx, id int64, e *communique.Entities) error {
 	if _, err := tx.Exec(ctx, `DELETE FROM release_entities WHERE release_id=$1`, id); err != nil {
 		return err
 	}
-	for _, k := range entityKeys(e) {
-		if _, err := tx.Exec(ctx, `INSERT INTO release_entities (release_id, kind, key) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, id, k[0], k[1]); err != nil {
+	for _, k := range e.IndexKeys() {
+		if _, err := tx.Exec(ctx, `INSERT INTO release_entities (release_id, kind, key) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, id, k.Kind, k.Key); err != nil {
 			return err
 		}
 	}

@@ -8,8 +8,8 @@ import (
 
 	"github.com/communique-news/communique"
 	"github.com/communique-news/communique/search"
-	"github.com/communique-news/communique/sqlite"
 	"github.com/communique-news/communique/searchbench"
+	"github.com/communique-news/communique/sqlite"
 )
 
 func open(b *testing.B) *sqlite.DB {

@@ -59,49 +59,14 @@ func entitiesJSON(e *communique.Entities) (any, error) {
 
 func lower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
-// entityKeys are the rows of release_entities for e.
-func entityKeys(e *communique.Entities) [][2]string {
-	if e == nil {
-		return nil
-	}
-	seen := map[[2]string]bool{}
-	var out [][2]string
-	add := func(kind, key string) {
-		k := [2]string{kind, lower(key)}
-		if k[1] != "" && !seen[k] {
-			seen[k] = true
-			out = append(out, k)
-		}
-	}
-	for _, p := range e.People {
-		add("person", p.Name)
-	}
-	for _, o := range e.Organizations {
-		add("org", o.Name)
-		add("org", o.Acronym)
-	}
-	for _, c := range e.Countries {
-		add("country", c)
-	}
-	for _, p := range e.Places {
-		if p.Kind == communique.PlaceCountry && p.Country != "" {
-			add("country", p.Country)
-		}
-	}
-	for _, r := range e.Regions {
-		add("region", r)
-	}
-	return out
-}
-
 func writeEntities(ctx context.Context, tx *sql.Tx, id int64, e *communique.Entities, fresh bool) error {
 	if !fresh {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM release_entities WHERE release_id=?`, id); err != nil {
 			return err
 		}
 	}
-	for _, k := range entityKeys(e) {
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO release_entities (kind, key, release_id) VALUES (?, ?, ?)`, k[0], k[1], id); err != nil {
+	for _, k := range e.IndexKeys() {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO release_entities (kind, key, release_id) VALUES (?, ?, ?)`, k.Kind, k.Key, id); err != nil {
 			return err
 		}
 	}

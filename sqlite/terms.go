@@ -56,16 +56,16 @@ func termsOf(r *communique.Release) string {
 		add(numTerm(termSource, r.SourceID))
 	}
 	add(numTerm(termMonth, int64(monthOf(r.Published))))
-	for _, k := range entityKeys(r.Entities) {
-		switch k[0] {
+	for _, k := range r.Entities.IndexKeys() {
+		switch k.Kind {
 		case "org":
-			add(term(termOrg, k[1]))
+			add(term(termOrg, k.Key))
 		case "person":
-			add(term(termPerson, k[1]))
+			add(term(termPerson, k.Key))
 		case "country":
-			add(term(termCountry, k[1]))
+			add(term(termCountry, k.Key))
 		case "region":
-			add(term(termRegion, k[1]))
+			add(term(termRegion, k.Key))
 		}
 	}
 	return strings.Join(out, " ")
