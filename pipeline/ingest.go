@@ -27,10 +27,11 @@ const (
 )
 
 // Ingest turns one item into a stored release: fetch the page, extract,
-// edit, de-duplicate, enrich, store. Ingesting a known item again (a
-// sitemap's lastmod changed) stores a revision if its text changed. A transient fetch failure is returned
-// (the job is retried) unless last is true, when the feed's own content is
-// used instead and the release is marked as a fallback.
+// edit, enrich, de-duplicate, store, group into a story. Ingesting a known
+// item again (a sitemap's lastmod changed) stores a revision if its text
+// changed. A transient fetch failure is returned (the job is retried) unless
+// last is true, when the feed's own content is used instead and the release
+// is marked as a fallback.
 func (p *Pipeline) Ingest(ctx context.Context, src *communique.Source, it communique.Item, last bool) (Outcome, *communique.Release, error) {
 	if it.URL == "" && it.ContentHTML == "" && it.Summary == "" {
 		return OutcomeUnchanged, nil, p.Store.MarkItem(ctx, src.ID, it.Key, it.URL, 0)
