@@ -523,3 +523,53 @@ func TestSitemapLateEntryNotLost(t *testing.T) {
 		t.Errorf("third poll found %+v", found)
 	}
 }
+
+// A next link that leads to a page without the listing (an empty last page,
+// a page that is gone) ends the pagination; it does not fail the source,
+// which would otherwise never have a first successful poll.
+func TestListingBrokenLaterPage(t *testing.T) {
+	e := newEnv(t, "www.gov.example")
+	o := e.origin("www.gov.example")
+	now := e.clock.Now()
+	o.set("/news", "text/html", listingPage(0, 3, now, "/news?page=2"))
+	o.set("/news?page=2", "text/html", listingPage(3, 6, now, "/news?page=3"))
+	o.set("/news?page=3", "text/html", `<html><body><main><p>No results.</p><a class="next" href="/news?page=4">Next</a></main></body></html>`)
+	o.status("/news?page=4", 404)
+	sel := listingSelectors
+	src := e.addSource(communique.Source{Kind: communique.KindHTML, URL: o.URL + "/news", Selectors: &sel})
+	found, _, err, src := e.poll(src)
+	if err != nil {
+		t.Fatalf("a broken third page failed the source: %v", err)
+	}
+	if got, want := sortedURLs(found), wantNews(o, 0, 1, 2, 3, 4, 5); !slices.Equal(got, want) {
+		t.Errorf("found %v, want %v", got, want)
+	}
+	if src.State.LastSuccess.IsZero() {
+		t.Error("no success recorded")
+	}
+
+	// A later page that fails for a while (a 502) fails the poll: the next
+	// one is a first poll again, and reads all pages.
+	e3 := newEnv(t, "www.gov.example")
+	o3 := e3.origin("www.gov.example")
+	o3.set("/news", "text/html", listingPage(0, 3, now, "/news?page=2"))
+	o3.status("/news?page=2", 502)
+	src3 := e3.addSource(communique.Source{Kind: communique.KindHTML, URL: o3.URL + "/news", Selectors: &sel})
+	if _, _, err, src3 = e3.poll(src3); err == nil || !src3.State.LastSuccess.IsZero() {
+		t.Fatalf("a 502 on page 2: err %v", err)
+	}
+	o3.set("/news?page=2", "text/html", listingPage(3, 5, now, ""))
+	e3.clock.Add(time.Hour)
+	if found, _ := e3.mustPoll(src3); len(found) != 5 {
+		t.Errorf("the retried first poll found %v", urls(found))
+	}
+
+	// A broken first page is still an error.
+	e2 := newEnv(t, "www.gov.example")
+	o2 := e2.origin("www.gov.example")
+	o2.set("/news", "text/html", `<html><body><p>No results.</p></body></html>`)
+	src2 := e2.addSource(communique.Source{Kind: communique.KindHTML, URL: o2.URL + "/news", Selectors: &sel})
+	if _, _, err, _ := e2.poll(src2); err == nil {
+		t.Error("a first page without the listing polled fine")
+	}
+}

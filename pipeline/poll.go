@@ -214,12 +214,19 @@ func (p *Pipeline) pollListing(ctx context.Context, src *communique.Source, resp
 		}
 		visited[c] = true
 		r, err := p.Fetcher.Get(ctx, fetch.Request{URL: next})
-		if err != nil {
+		if err != nil && transient(err) {
 			return nil, fmt.Errorf("listing page %d (%s): %w", pages+1, next, err)
 		}
-		l, err := feed.ParseListing(r.Body, r.URL, sel, now)
+		var l *feed.Listing
+		if err == nil {
+			l, err = feed.ParseListing(r.Body, r.URL, sel, now)
+		}
 		if err != nil {
-			return nil, fmt.Errorf("listing page %d (%s): %w", pages+1, next, err)
+			// A later page that is gone or lists nothing (an empty last
+			// page) ends the pagination; failing the poll would leave the
+			// source without a first success for good.
+			p.logger().Warn("listing pagination stopped", "source", src.ID, "page", pages+1, "url", next, "err", err)
+			break
 		}
 		items = append(items, l.Items...)
 		next = l.Next
