@@ -474,23 +474,54 @@ func TestSitemapFirstPollTakesNewest(t *testing.T) {
 	}
 }
 
-func TestSitemapBrokenChildIsAnError(t *testing.T) {
+func TestSitemapBrokenChild(t *testing.T) {
 	e := newEnv(t, "www.gov.example")
 	o := e.origin("www.gov.example")
 	t0 := e.clock.Now()
 	o.set("/sitemap.xml", "application/xml", sitemapIndex(map[string]time.Time{
 		o.URL + "/sitemap-1.xml.gz": t0.Add(-time.Hour),
 		o.URL + "/sitemap-2.xml":    t0.Add(-time.Hour),
+		o.URL + "/sitemap-old.xml":  t0.Add(-900 * time.Hour), // gone: 404
 	}))
 	o.set("/sitemap-1.xml.gz", "application/gzip", "\x1f\x8b\x08\x00broken")
 	o.set("/sitemap-2.xml", "application/xml", urlset(smURL{Loc: o.URL + "/news/1", LastMod: t0}))
 	src := e.addSource(communique.Source{Kind: communique.KindSitemap, URL: o.URL + "/sitemap.xml"})
+
+	// The children that can be read are read: one broken or stale child
+	// does not stop the source for good.
 	found, _, err, src := e.poll(src)
-	if err == nil || len(found) != 0 || !strings.Contains(src.State.LastError, "sitemap-1.xml.gz") {
-		t.Errorf("a corrupt child sitemap: %d found, err %v, state %q", len(found), err, src.State.LastError)
+	if err != nil {
+		t.Fatalf("a corrupt and a missing child failed the whole index: %v", err)
 	}
-	if src.State.ETag != "" {
+	if got, want := sortedURLs(found), wantNews(o, 1); !slices.Equal(got, want) {
+		t.Errorf("found %v, want %v", got, want)
+	}
+	if o.hit("/sitemap-old.xml") != 1 {
+		t.Error("the stale child was not tried")
+	}
+
+	// An index none of whose children can be read is an error on the
+	// source, naming a child; its validator is not kept.
+	e2 := newEnv(t, "www.gov.example")
+	o2 := e2.origin("www.gov.example")
+	o2.set("/sitemap.xml", "application/xml", sitemapIndex(map[string]time.Time{o2.URL + "/sitemap-1.xml.gz": t0}))
+	o2.set("/sitemap-1.xml.gz", "application/gzip", "\x1f\x8b\x08\x00broken")
+	src2 := e2.addSource(communique.Source{Kind: communique.KindSitemap, URL: o2.URL + "/sitemap.xml"})
+	found, _, err, src2 = e2.poll(src2)
+	if err == nil || len(found) != 0 || !strings.Contains(src2.State.LastError, "sitemap-1.xml.gz") {
+		t.Errorf("an index of broken children: %d found, err %v, state %q", len(found), err, src2.State.LastError)
+	}
+	if src2.State.ETag != "" {
 		t.Error("the index's validator was kept although its children were not read")
+	}
+
+	// A child failing for a while (a 502) fails the poll, to be read again.
+	o2.set("/sitemap-1.xml.gz", "application/gzip", gz(t, urlset(smURL{Loc: o2.URL + "/news/1", LastMod: t0})))
+	o2.set("/sitemap.xml", "application/xml", sitemapIndex(map[string]time.Time{o2.URL + "/sitemap-1.xml.gz": t0, o2.URL + "/sitemap-2.xml": t0}))
+	o2.status("/sitemap-2.xml", 502)
+	e2.clock.Add(time.Hour)
+	if _, _, err, _ = e2.poll(src2); err == nil {
+		t.Error("a 502 on a child sitemap was skipped")
 	}
 }
 

@@ -255,6 +255,8 @@ func (p *Pipeline) pollSitemap(ctx context.Context, src *communique.Source, resp
 		limit = 20
 	}
 	visited := map[string]bool{communique.CanonicalURL(resp.URL): true}
+	var brokenChild error
+	readChildren := 0
 	for i := 0; i < len(children) && i < limit; i++ {
 		c := children[i]
 		if (!last.IsZero() && !c.LastMod.IsZero() && !c.LastMod.After(last.Add(-sitemapLag))) || visited[communique.CanonicalURL(c.URL)] {
@@ -262,14 +264,25 @@ func (p *Pipeline) pollSitemap(ctx context.Context, src *communique.Source, resp
 		}
 		visited[communique.CanonicalURL(c.URL)] = true
 		r, err := p.Fetcher.Get(ctx, fetch.Request{URL: c.URL})
-		if err != nil {
+		if err != nil && transient(err) {
 			return nil, fmt.Errorf("child sitemap %s: %w", c.URL, err)
 		}
-		child, err := feed.ParseSitemap(r.Body, r.URL, now, maxBytes)
-		if err != nil {
-			return nil, fmt.Errorf("child sitemap %s: %w", c.URL, err)
+		var child *feed.Sitemap
+		if err == nil {
+			child, err = feed.ParseSitemap(r.Body, r.URL, now, maxBytes)
 		}
+		if err != nil {
+			// An index often lists a child that is gone or broken: the
+			// others are read, and the poll fails only if none could be.
+			brokenChild = fmt.Errorf("child sitemap %s: %w", c.URL, err)
+			p.logger().Warn("child sitemap skipped", "source", src.ID, "err", brokenChild)
+			continue
+		}
+		readChildren++
 		all = append(all, child.Items...)
+	}
+	if brokenChild != nil && readChildren == 0 && len(sm.Items) == 0 {
+		return nil, brokenChild
 	}
 	sort.SliceStable(all, func(i, j int) bool { return itemDate(all[i]).After(itemDate(all[j])) })
 	if last.IsZero() {
