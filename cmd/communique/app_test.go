@@ -181,6 +181,15 @@ func TestEndToEnd(t *testing.T) {
 	if seed.Organization != "NATO" {
 		t.Errorf("seed organisation = %q, want NATO", seed.Organization)
 	}
+	// The republisher's copy is attached to the originator's release.
+	_, _, one := get(t, base+"/api/v1/releases/"+fmt.Sprint(seed.ID))
+	if !bytes.Contains(one, []byte("/mirage/nato-chief-welcomes-iraqi-prime-minister")) {
+		t.Errorf("the seed release does not list the republisher's copy: %s", one)
+	}
+	// And a search for the seed finds it once.
+	if got := releases(t, base, "q=al-Sudani").Releases; len(got) != 1 {
+		t.Errorf("a search for al-Sudani found %d releases, want 1", len(got))
+	}
 
 	// The release page credits the originator and links the original.
 	code, _, page := get(t, seed.Permalink)
