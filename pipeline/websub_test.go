@@ -395,3 +395,48 @@ func TestWebSubHubFromLinkHeader(t *testing.T) {
 		t.Errorf("hub %q, topic %q", st.HubURL, st.TopicURL)
 	}
 }
+
+// FuzzWebSubPush posts arbitrary bodies to the callback, signed or not:
+// the handler never fails, and only a correctly signed body can enqueue
+// anything.
+func FuzzWebSubPush(f *testing.F) {
+	e := newEnv(f, "www.gov.example")
+	o := e.origin("www.gov.example")
+	q, db := e.openQueue(QueueOptions{})
+	src := e.addSource(communique.Source{Kind: communique.KindFeed, URL: o.URL + "/feed.xml"})
+	src.State.WebSubSecret = "fuzz-secret"
+	src.State.WebSubLeaseUntil = e.clock.Now().Add(time.Hour)
+	if err := e.store.RecordPoll(e.ctx, src.ID, src.State); err != nil {
+		f.Fatal(err)
+	}
+	h := q.WebSubHandler()
+	path := "/websub/" + strconv.FormatInt(src.ID, 10)
+	f.Add([]byte(rss(src.URL, "", feedItems(o, 0, 2, e.clock.Now())...)), true)
+	f.Add([]byte(rss(src.URL, "", feedItems(o, 5, 6, e.clock.Now())...)), false)
+	f.Add([]byte(`{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"1","url":"/x"}]}`), true)
+	f.Add([]byte("<rss><channel><item><link>"), true)
+	f.Fuzz(func(t *testing.T, body []byte, signed bool) {
+		var before int
+		if err := db.QueryRow(`SELECT count(*) FROM river_job`).Scan(&before); err != nil {
+			t.Fatal(err)
+		}
+		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(string(body)))
+		if signed {
+			req.Header.Set("X-Hub-Signature", websub.Sign(body, "fuzz-secret"))
+		} else {
+			req.Header.Set("X-Hub-Signature", websub.Sign(body, "another-secret"))
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != http.StatusAccepted {
+			t.Fatalf("push answered %d", w.Code)
+		}
+		var after int
+		if err := db.QueryRow(`SELECT count(*) FROM river_job`).Scan(&after); err != nil {
+			t.Fatal(err)
+		}
+		if !signed && after != before {
+			t.Fatalf("a badly signed push enqueued %d jobs", after-before)
+		}
+	})
+}
