@@ -220,7 +220,9 @@ func hasMultibyte(b []byte) bool {
 // inComments reports whether n is inside a readers' comment section.
 func inComments(n *html.Node) bool {
 	for p := n.Parent; p != nil; p = p.Parent {
-		if p.Type != html.ElementNode {
+		if p.Type != html.ElementNode || p.DataAtom == atom.Body || p.DataAtom == atom.Html {
+			// A page's body class ("has-comments", "comments-open")
+			// says the page takes comments, not that it is one.
 			continue
 		}
 		for _, a := range p.Attr {
