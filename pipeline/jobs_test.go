@@ -1,0 +1,114 @@
+package pipeline
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/communique-news/communique"
+)
+
+func ingestJob(src *communique.Source, it communique.Item, attempt int) *river.Job[IngestArgs] {
+	return &river.Job[IngestArgs]{JobRow: &rivertype.JobRow{Attempt: attempt, MaxAttempts: 5}, Args: IngestArgs{SourceID: src.ID, Key: it.Key, Item: it}}
+}
+
+func TestIngestWorker(t *testing.T) {
+	e := newEnv(t, "www.gov.example", "busy.example")
+	// The fetch client's clock and the worker's snooze both read real
+	// time here: set the test clock to now.
+	e.clock.Add(time.Since(e.clock.Now()))
+	o, busy := e.origin("www.gov.example"), e.origin("busy.example")
+	q, _ := e.openQueue(QueueOptions{})
+	w := &ingestWorker{q: q}
+	src := e.addSource(communique.Source{Kind: communique.KindFeed, URL: o.URL + "/feed.xml", Organization: "Gov"})
+
+	// The host asks to wait: the job is snoozed for that long, without
+	// spending an attempt.
+	busy.status("/news/1", 429, "Retry-After", "3600")
+	it := communique.Item{Key: "guid:1", URL: busy.URL + "/news/1", Title: "Ports reopen", Published: e.clock.Now(),
+		Summary: "The ports reopen on Monday after the storm, the ministry of transport announced today."}
+	err := w.Work(e.ctx, ingestJob(src, it, 1))
+	var snooze *rivertype.JobSnoozeError
+	if !errors.As(err, &snooze) || snooze.Duration < 50*time.Minute || snooze.Duration > time.Hour {
+		t.Errorf("a 429 with Retry-After 3600: %v, want a snooze of about an hour", err)
+	}
+
+	// A server error is retried; on the last attempt the feed's content
+	// is used.
+	o2 := "/news/2"
+	o.status(o2, 502)
+	it2 := communique.Item{Key: "guid:2", URL: o.URL + o2, Title: "Bridge closed", Published: e.clock.Now(),
+		Summary: "The old bridge over the river is closed to heavy lorries from tomorrow for inspection."}
+	if err := w.Work(e.ctx, ingestJob(src, it2, 1)); err == nil || errors.As(err, &snooze) {
+		t.Errorf("a 502 on the first attempt: %v, want an error to retry", err)
+	}
+	if err := w.Work(e.ctx, ingestJob(src, it2, 5)); err != nil {
+		t.Fatalf("last attempt: %v", err)
+	}
+	rels := e.releases()
+	if len(rels) != 1 || !rels[0].Fallback {
+		t.Errorf("after the last attempt: %d releases", len(rels))
+	}
+
+	// A job for a source that was removed is cancelled, not retried.
+	if err := e.store.DeleteSource(e.ctx, src.ID); err != nil {
+		t.Fatal(err)
+	}
+	var cancel *rivertype.JobCancelError
+	if err := w.Work(e.ctx, ingestJob(src, it2, 1)); !errors.As(err, &cancel) {
+		t.Errorf("ingest for a removed source: %v, want a cancellation", err)
+	}
+	if err := (&pollWorker{q: q}).Work(e.ctx, &river.Job[PollArgs]{JobRow: &rivertype.JobRow{Attempt: 1}, Args: PollArgs{SourceID: src.ID}}); !errors.As(err, &cancel) {
+		t.Errorf("poll of a removed source: %v, want a cancellation", err)
+	}
+}
+
+func TestScheduleDue(t *testing.T) {
+	e := newEnv(t, "www.gov.example")
+	o := e.origin("www.gov.example")
+	q, db := e.openQueue(QueueOptions{})
+	due := e.addSource(communique.Source{Kind: communique.KindFeed, URL: o.URL + "/a.xml"})
+	later := e.addSource(communique.Source{Kind: communique.KindFeed, URL: o.URL + "/b.xml"})
+	later.State.NextPoll = e.clock.Now().Add(time.Hour)
+	if err := e.store.RecordPoll(e.ctx, later.ID, later.State); err != nil {
+		t.Fatal(err)
+	}
+	pollJobs := func() map[int64]int {
+		rows, err := db.QueryContext(e.ctx, `SELECT json_extract(json(args), '$.source_id') FROM river_job WHERE kind = 'poll'`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		out := map[int64]int{}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			out[id]++
+		}
+		return out
+	}
+	// Scheduling twice while the first poll waits enqueues it once.
+	for range 2 {
+		if err := q.ScheduleDue(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := pollJobs(); got[due.ID] != 1 || got[later.ID] != 0 {
+		t.Errorf("poll jobs by source: %v (due %d, later %d)", got, due.ID, later.ID)
+	}
+	// PollNow makes a source due at once.
+	if err := q.PollNow(e.ctx, later.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := pollJobs(); got[later.ID] != 1 {
+		t.Errorf("PollNow: %v", got)
+	}
+	if st := e.source(later.ID).State; st.NextPoll.After(e.clock.Now()) {
+		t.Errorf("PollNow left the next poll at %v", st.NextPoll)
+	}
+}
