@@ -1,6 +1,9 @@
 package extract
 
 import (
+	"regexp"
+	"strings"
+
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
@@ -10,6 +13,37 @@ import (
 // parent and half for its grandparent, as in Readability's scoring), or nil.
 // It is linear in the size of the page.
 func densest(body *html.Node) *html.Node {
+	best := densestNode(body)
+	if best == nil {
+		return nil
+	}
+	out := &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
+	out.AppendChild(cleanClone(best))
+	return out
+}
+
+// wider returns densest's element when it holds more than 1.2 times the
+// text of kept (the text another extractor kept) and at least 65% of its
+// words, or nil.
+func wider(body *html.Node, kept string) *html.Node {
+	best := densestNode(body)
+	// textLen counts no spaces: a fifth more than it is an upper bound
+	// of the text once written out, checked before cloning.
+	if best == nil || float64(textLen(best))*1.3 <= 1.2*float64(len(kept)) {
+		return nil
+	}
+	out := &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
+	out.AppendChild(cleanClone(best))
+	t := textOfContent(out)
+	if float64(len(t)) <= 1.2*float64(len(kept)) || covers(t, kept) < 0.65 {
+		return nil
+	}
+	return out
+}
+
+// densestNode is the element under body whose paragraphs hold the most
+// text, as scored by densest, or nil.
+func densestNode(body *html.Node) *html.Node {
 	if body == nil {
 		return nil
 	}
@@ -42,12 +76,7 @@ func densest(body *html.Node) *html.Node {
 			best, bestScore = n, s
 		}
 	}
-	if best == nil {
-		return nil
-	}
-	out := &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
-	out.AppendChild(cleanClone(best))
-	return out
+	return best
 }
 
 func contains(a, b *html.Node) bool {
@@ -76,10 +105,54 @@ func cleanClone(n *html.Node) *html.Node {
 		}
 	}
 	for k := n.FirstChild; k != nil; k = k.NextSibling {
-		if k.Type == html.CommentNode || (k.Type == html.ElementNode && boilerplateAtoms[k.DataAtom]) {
+		if k.Type == html.CommentNode || (k.Type == html.ElementNode && (boilerplateAtoms[k.DataAtom] || isBoilerplate(k))) {
 			continue
 		}
 		c.AppendChild(cleanClone(k))
 	}
 	return c
+}
+
+// subDocument is a new document whose body holds a deep copy of n, with
+// its attributes (which trafilatura's boilerplate rules read).
+func subDocument(n *html.Node) *html.Node {
+	doc := &html.Node{Type: html.DocumentNode}
+	h := &html.Node{Type: html.ElementNode, Data: "html", DataAtom: atom.Html}
+	b := &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
+	doc.AppendChild(h)
+	h.AppendChild(b)
+	b.AppendChild(deepClone(n))
+	return doc
+}
+
+func deepClone(n *html.Node) *html.Node {
+	c := &html.Node{Type: n.Type, DataAtom: n.DataAtom, Data: n.Data, Namespace: n.Namespace, Attr: append([]html.Attribute(nil), n.Attr...)}
+	for k := n.FirstChild; k != nil; k = k.NextSibling {
+		if k.Type == html.CommentNode {
+			continue
+		}
+		c.AppendChild(deepClone(k))
+	}
+	return c
+}
+
+// rxBoilerplate matches the class and id words of the page furniture that
+// sits among an article's paragraphs: sharing buttons, related posts,
+// readers' comments, newsletter boxes, advertisements, author boxes.
+var rxBoilerplate = regexp.MustCompile(`(?:^|[\s_-])(?:comments?|commentlist|disqus|share|sharing|sharedaddy|social|related|relatedposts|newsletter|subscribe|subscription|signup|promo|advert|advertisement|ads?|sponsored|sidebar|breadcrumbs?|cookie|popup|modal|post-navigation|navigation|nav|menu|author-bio|authorbox|widget)(?:$|[\s_-])`)
+
+// isBoilerplate reports whether n is page furniture by its class or id,
+// or a block of links (a list of links to other pages).
+func isBoilerplate(n *html.Node) bool {
+	key := strings.ToLower(attr(n, "class") + " " + attr(n, "id"))
+	if strings.TrimSpace(key) != "" && rxBoilerplate.MatchString(key) {
+		return true
+	}
+	switch n.DataAtom {
+	case atom.Ul, atom.Ol, atom.Div, atom.Section:
+		if l := textLen(n); l > 0 && linkLen(n)*10 > l*8 {
+			return true
+		}
+	}
+	return false
 }

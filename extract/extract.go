@@ -126,6 +126,14 @@ func Extract(body []byte, pageURL string, opts Options) (*communique.Article, er
 			return nil, communique.Errorf(communique.EINVALID, "no main text found: %v", err)
 		}
 		content = res.ContentNode
+		// trafilatura drops part of some articles (lists led by bold
+		// text, an article split over sibling containers, text in plain
+		// divs). When the element holding the most paragraph text,
+		// cleaned of page furniture, holds a fifth more text than
+		// trafilatura kept and most of what it kept, it is the article.
+		if d := wider(f.body, res.ContentText); d != nil {
+			content = d
+		}
 	}
 	ld := parseJSONLD(f.jsonLD)
 	a.Title = chooseTitle(f, ld, rule, doc, host)
@@ -375,4 +383,24 @@ func firstBlock(n *html.Node) *html.Node {
 		}
 	}
 	return nil
+}
+
+// covers is the share of the words of small (as a multiset) found in big.
+func covers(big, small string) float64 {
+	counts := map[string]int{}
+	for _, t := range Tokens(big) {
+		counts[t]++
+	}
+	st := Tokens(small)
+	if len(st) == 0 {
+		return 0
+	}
+	hit := 0
+	for _, t := range st {
+		if counts[t] > 0 {
+			counts[t]--
+			hit++
+		}
+	}
+	return float64(hit) / float64(len(st))
 }
