@@ -138,6 +138,7 @@ func Extract(body []byte, pageURL string, opts Options) (*communique.Article, er
 	ld := parseJSONLD(f.jsonLD)
 	a.Title = chooseTitle(f, ld, rule, doc, host)
 	trimHead(content, a.Title)
+	dropFurniture(content)
 	a.Text = textOfContent(content)
 	if len(strings.Fields(a.Text)) < 3 {
 		return nil, communique.Errorf(communique.EINVALID, "no main text found on the page")
