@@ -27,7 +27,13 @@ import (
 // pruneSelector selects the readers' comments that pages put after the
 // article: they are never part of a release, and left in the page they
 // can make a comparison extractor take the comment thread for the text.
-const pruneSelector = "#comments, #disqus_thread, #respond, .comments-area, .comment-list, .commentlist, .comment-respond, .wp-block-comments, .comments-section, ol.comments, ul.comments, section.comments, div.comments"
+// It also selects the furniture known by its exact class or id (author
+// boxes, sharing buttons, related posts, newsletter and cookie boxes);
+// substrings are not used: "newsletter" is in the wrapper class of some
+// whole pages.
+const pruneSelector = "#comments, #disqus_thread, #respond, .comments-area, .comment-list, .commentlist, .comment-respond, .wp-block-comments, .comments-section, ol.comments, ul.comments, section.comments, div.comments, " +
+	".author-bio, .about-author, .author-box, .authorbox, .author-info, .post-author, .sharedaddy, .jp-relatedposts, .related-posts, .social-share, .share-buttons, .sharing, " +
+	".newsletter-signup, .newsletter-form, .cookie-notice, .cookie-banner, #cookie-notice, #cookie-law-info-bar, .cli-modal, #onetrust-consent-sdk"
 
 // maxQuadraticBytes bounds what go-trafilatura's quadratic paragraph pass
 // would allocate on a page (paragraphs × paragraph text / 2): 32 MB, met
