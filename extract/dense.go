@@ -139,7 +139,7 @@ func deepClone(n *html.Node) *html.Node {
 // rxBoilerplate matches the class and id words of the page furniture that
 // sits among an article's paragraphs: sharing buttons, related posts,
 // readers' comments, newsletter boxes, advertisements, author boxes.
-var rxBoilerplate = regexp.MustCompile(`(?:^|[\s_-])(?:comments?|commentlist|disqus|share|sharing|sharedaddy|social|related|relatedposts|newsletter|subscribe|subscription|signup|promo|advert|advertisement|ads?|sponsored|sidebar|breadcrumbs?|cookie|popup|modal|post-navigation|navigation|nav|menu|author-bio|authorbox|widget)(?:$|[\s_-])`)
+var rxBoilerplate = regexp.MustCompile(`(?:^|[\s_-])(?:comments?|commentlist|disqus|share|sharing|sharedaddy|social|related|relatedposts|newsletter|subscribe|subscription|signup|promo|advert|advertisement|ads?|sponsored|sidebar|breadcrumbs?|cookie|popup|modal|post-navigation|navigation|nav|menu|author-bio|authorbox)(?:$|[\s_-])`)
 
 // isBoilerplate reports whether n is page furniture by its class or id,
 // or a block of links (a list of links to other pages).
