@@ -1,0 +1,91 @@
+package extract
+
+import (
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+)
+
+func parseBody(t *testing.T, s string) (*html.Node, *facts) {
+	t.Helper()
+	doc, err := parse([]byte(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc, collect(doc)
+}
+
+func TestDropFurniture(t *testing.T) {
+	long := "The alliance agreed on Monday to raise its readiness across the eastern flank, ministers said."
+	_, f := parseBody(t, `<html><body><div id="c">
+<p>Advertisement</p>
+<p>`+long+`</p>
+<div><span>Share this article:</span></div>
+<p>5 min read</p>
+<p>Second paragraph of the release, which says something else entirely about the summit.</p>
+<p>`+long+`</p>
+<p>Related</p>
+<p>Share</p><p>Tags: defence, summit</p>
+<p>A short closing line.</p>
+</div></body></html>`)
+	dropFurniture(f.body)
+	got := textOfContent(f.body)
+	for _, gone := range []string{"Advertisement", "Share this", "min read", "Related", "Tags:", "\nShare"} {
+		if strings.Contains(got, gone) {
+			t.Errorf("%q left in:\n%s", gone, got)
+		}
+	}
+	if n := strings.Count(got, long); n != 1 {
+		t.Errorf("the repeated paragraph is there %d times, want once:\n%s", n, got)
+	}
+	for _, kept := range []string{"Second paragraph", "A short closing line."} {
+		if !strings.Contains(got, kept) {
+			t.Errorf("%q dropped:\n%s", kept, got)
+		}
+	}
+}
+
+// A page's body class saying that it takes comments does not make its
+// paragraphs readers' comments.
+func TestBodyClassIsNotComments(t *testing.T) {
+	p := strings.Repeat("A sentence of the article that is long enough to count. ", 3)
+	_, f := parseBody(t, `<html><body class="single has-comments comments-open"><article><p>`+p+`</p><p>`+p+`</p></article>
+<div class="comments-area"><p>`+p+`</p></div></body></html>`)
+	if want := 2 * textLen(f.body.FirstChild.FirstChild); f.pBytes != want {
+		t.Errorf("pBytes = %d, want %d (the article's two paragraphs, not the comment)", f.pBytes, want)
+	}
+}
+
+// wider takes the element holding the most paragraph text when the kept
+// text is a small part of it, and leaves out its furniture.
+func TestWider(t *testing.T) {
+	para := func(i int) string {
+		return "<p>Paragraph " + strings.Repeat("of the statement with enough words in it ", 3) + string(rune('a'+i)) + ".</p>"
+	}
+	var b strings.Builder
+	b.WriteString(`<html><body><nav><ul><li><a href="/">Home</a></li></ul></nav><div class="article">`)
+	for i := 0; i < 6; i++ {
+		b.WriteString(para(i))
+	}
+	b.WriteString(`<div class="share-buttons"><p>Share on a social network of your choice today</p></div>`)
+	b.WriteString(`<ul class="links"><li><a href="/a">Another release with a long link title</a></li><li><a href="/b">Yet another release with a long title</a></li></ul>`)
+	b.WriteString(`</div></body></html>`)
+	_, f := parseBody(t, b.String())
+	all := textOfContent(densest(f.body))
+	kept := all[:len(all)/3]
+	d := wider(f.body, kept)
+	if d == nil {
+		t.Fatal("wider kept a third of the article")
+	}
+	got := textOfContent(d)
+	if strings.Count(got, "Paragraph") != 6 || strings.Contains(got, "Share on") || strings.Contains(got, "Another release") || strings.Contains(got, "Home") {
+		t.Errorf("wider gave:\n%s", got)
+	}
+	if wider(f.body, all) != nil {
+		t.Error("wider replaced a text that was already whole")
+	}
+	if wider(f.body, "Some other text entirely, about the weather in the mountains.") != nil {
+		t.Error("wider replaced a text it does not contain")
+	}
+}
