@@ -145,6 +145,11 @@ func Extract(body []byte, pageURL string, opts Options) (*communique.Article, er
 	a.Title = chooseTitle(f, ld, rule, doc, host)
 	trimHead(content, a.Title)
 	dropFurniture(content)
+	a.Author = chooseAuthor(f, ld)
+	if a.Author == "" && res != nil {
+		a.Author = clean(res.Metadata.Author)
+	}
+	dropAuthorBio(content, a.Author)
 	a.Text = textOfContent(content)
 	if len(strings.Fields(a.Text)) < 3 {
 		return nil, communique.Errorf(communique.EINVALID, "no main text found on the page")
@@ -152,7 +157,6 @@ func Extract(body []byte, pageURL string, opts Options) (*communique.Article, er
 	a.HTML = renderChildren(content)
 
 	a.Published, a.Modified = chooseDates(doc, f, ld, pageURL, a)
-	a.Author = chooseAuthor(f, ld)
 	a.Language = chooseLanguage(f)
 	a.SiteName = clean(firstOf(f.meta["og:site_name"], ld.publisher, f.meta["application-name"]))
 	a.Image = absURL(base, firstOf(f.meta["og:image"], f.meta["og:image:url"], f.meta["twitter:image"], ld.image))
@@ -160,9 +164,6 @@ func Extract(body []byte, pageURL string, opts Options) (*communique.Article, er
 	if res != nil {
 		if a.Title == "" {
 			a.Title = clean(res.Metadata.Title)
-		}
-		if a.Author == "" {
-			a.Author = clean(res.Metadata.Author)
 		}
 		if a.Language == "" && len(strings.Fields(a.Text)) >= 30 {
 			a.Language = res.Metadata.Language // guessed from the text

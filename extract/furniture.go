@@ -2,6 +2,7 @@ package extract
 
 import (
 	"regexp"
+	"strings"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -52,4 +53,56 @@ func hasBlockChild(n *html.Node) bool {
 		}
 	}
 	return false
+}
+
+// rxBioVerb is what follows an author's name at the start of a biography
+// ("Jane Doe is a freelance writer…", "Jane Doe has covered…").
+var rxBioVerb = regexp.MustCompile(`^,?\s+(?:is|was|has|holds|writes|covers|serves|leads|joined|lives|enjoys)\b`)
+
+// rxAboutAuthor is the heading of an author box.
+var rxAboutAuthor = regexp.MustCompile(`(?i)^(?:about the (?:author|writer)s?|author bio(?:graphy)?|meet the author)\s*:?$`)
+
+// dropAuthorBio removes the author's biography from the end of a content
+// tree: one of its last three blocks that starts with the author's name
+// and a verb, with the blocks after it and an "About the author" heading
+// before it.
+func dropAuthorBio(content *html.Node, author string) {
+	author = clean(author)
+	// A person's name: two to four words. An organisation named as the
+	// author ("Budlong is dedicated to…") writes about itself.
+	if n := len(strings.Fields(author)); content == nil || n < 2 || n > 4 || strings.ContainsAny(author, ",;&") {
+		return
+	}
+	var leaves []*html.Node
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type != html.ElementNode || !blockAtoms[c.DataAtom] {
+				continue
+			}
+			if hasBlockChild(c) {
+				walk(c)
+			} else if clean(textOf(c)) != "" {
+				leaves = append(leaves, c)
+			}
+		}
+	}
+	walk(content)
+	if len(leaves) < 4 {
+		return
+	}
+	for i := len(leaves) - 1; i >= len(leaves)-3; i-- {
+		t := clean(textOf(leaves[i]))
+		if len(t) > 1200 || len(t) <= len(author) || !strings.EqualFold(t[:len(author)], author) || !rxBioVerb.MatchString(t[len(author):]) {
+			continue
+		}
+		from := i
+		if from > 0 && rxAboutAuthor.MatchString(clean(textOf(leaves[from-1]))) {
+			from--
+		}
+		for _, l := range leaves[from:] {
+			l.Parent.RemoveChild(l)
+		}
+		return
+	}
 }

@@ -89,3 +89,29 @@ func TestWider(t *testing.T) {
 		t.Error("wider replaced a text it does not contain")
 	}
 }
+
+func TestDropAuthorBio(t *testing.T) {
+	page := `<html><body><div>
+<p>The council met on Tuesday and adopted the budget for the coming year.</p>
+<p>It also approved the new rules on public procurement.</p>
+<p>Jane Doe said the vote was a turning point for the city.</p>
+<p>The next meeting is in March.</p>
+<h3>About the author</h3>
+<p>Jane Doe is a freelance writer who covers local government.</p>
+</div></body></html>`
+	_, f := parseBody(t, page)
+	dropAuthorBio(f.body, "Jane Doe")
+	got := textOfContent(f.body)
+	if strings.Contains(got, "freelance writer") || strings.Contains(got, "About the author") {
+		t.Errorf("the biography is left:\n%s", got)
+	}
+	if !strings.Contains(got, "Jane Doe said the vote") || !strings.Contains(got, "next meeting") {
+		t.Errorf("article text dropped:\n%s", got)
+	}
+	// An organisation named as the author writes about itself: kept.
+	_, f = parseBody(t, strings.ReplaceAll(page, "Jane Doe", "Budlong"))
+	dropAuthorBio(f.body, "Budlong")
+	if got := textOfContent(f.body); !strings.Contains(got, "Budlong is a freelance writer") {
+		t.Errorf("a one-word author's paragraph was dropped:\n%s", got)
+	}
+}
