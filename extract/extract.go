@@ -24,17 +24,6 @@ import (
 	"github.com/communique-news/communique"
 )
 
-// pruneSelector selects the readers' comments that pages put after the
-// article: they are never part of a release, and left in the page they
-// can make a comparison extractor take the comment thread for the text.
-// It also selects the furniture known by its exact class or id (author
-// boxes, sharing buttons, related posts, newsletter and cookie boxes);
-// substrings are not used: "newsletter" is in the wrapper class of some
-// whole pages.
-const pruneSelector = "#comments, #disqus_thread, #respond, .comments-area, .comment-list, .commentlist, .comment-respond, .wp-block-comments, .comments-section, ol.comments, ul.comments, section.comments, div.comments, " +
-	".author-bio, .about-author, .author-box, .authorbox, .author-info, .post-author, .sharedaddy, .jp-relatedposts, .related-posts, .social-share, .share-buttons, .sharing, " +
-	".newsletter-signup, .newsletter-form, .cookie-notice, .cookie-banner, #cookie-notice, #cookie-law-info-bar, .cli-modal, #onetrust-consent-sdk"
-
 // maxQuadraticBytes bounds what go-trafilatura's quadratic paragraph pass
 // would allocate on a page (paragraphs × paragraph text / 2): 32 MB, met
 // by pages of about 600 paragraphs and 100 KB of text; larger pages are read
@@ -93,6 +82,13 @@ func Extract(body []byte, pageURL string, opts Options) (*communique.Article, er
 	removeFooter(doc, f, host, base, footers, a)
 
 	rule := ruleFor(rules, host)
+	// Title and dates are read from the whole page before the furniture
+	// is pruned: a byline box can hold the date.
+	ld := parseJSONLD(f.jsonLD)
+	a.Title = chooseTitle(f, ld, rule, doc, host)
+	a.Published, a.Modified = chooseDates(doc, f, ld, pageURL, a)
+	pruneFurniture(doc)
+
 	var content *html.Node
 	var res *trafilatura.ExtractResult
 	if rule != nil && rule.Content != "" {
@@ -114,7 +110,6 @@ func Extract(body []byte, pageURL string, opts Options) (*communique.Article, er
 			// own statements; htmldate's scan is run only when none is
 			// found.
 			HtmlDateOverride: &htmldate.Result{},
-			PruneSelector:    pruneSelector,
 		}
 		res, err = trafilatura.ExtractDocument(doc, topts)
 		// When trafilatura kept under two thirds of the page's paragraph
@@ -141,8 +136,6 @@ func Extract(body []byte, pageURL string, opts Options) (*communique.Article, er
 			content = d
 		}
 	}
-	ld := parseJSONLD(f.jsonLD)
-	a.Title = chooseTitle(f, ld, rule, doc, host)
 	trimHead(content, a.Title)
 	dropFurniture(content)
 	a.Author = chooseAuthor(f, ld)
@@ -156,7 +149,6 @@ func Extract(body []byte, pageURL string, opts Options) (*communique.Article, er
 	}
 	a.HTML = renderChildren(content)
 
-	a.Published, a.Modified = chooseDates(doc, f, ld, pageURL, a)
 	a.Language = chooseLanguage(f)
 	a.SiteName = clean(firstOf(f.meta["og:site_name"], ld.publisher, f.meta["application-name"]))
 	a.Image = absURL(base, firstOf(f.meta["og:image"], f.meta["og:image:url"], f.meta["twitter:image"], ld.image))

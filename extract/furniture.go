@@ -106,3 +106,68 @@ func dropAuthorBio(content *html.Node, author string) {
 		return
 	}
 }
+
+// Furniture removed from the page before its main text is chosen: the
+// readers' comments that pages put after the article (never part of a
+// release, and left in the page they can make a comparison extractor take
+// the comment thread for the text), and author boxes, sharing buttons,
+// related posts, newsletter and cookie boxes. Exact class words and ids
+// only: "newsletter" as a substring is in the wrapper class of whole
+// Substack pages.
+var (
+	furnitureIDs = map[string]bool{
+		"comments": true, "disqus_thread": true, "respond": true, "cookie-notice": true,
+		"cookie-law-info-bar": true, "onetrust-consent-sdk": true,
+	}
+	furnitureClasses = map[string]bool{
+		"comments-area": true, "comment-list": true, "commentlist": true, "comment-respond": true,
+		"wp-block-comments": true, "comments-section": true, "author-bio": true, "about-author": true,
+		"author-box": true, "authorbox": true, "author-info": true, "post-author": true, "sharedaddy": true,
+		"jp-relatedposts": true, "related-posts": true, "social-share": true, "share-buttons": true,
+		"sharing": true, "newsletter-signup": true, "newsletter-form": true, "cookie-notice": true,
+		"cookie-banner": true, "cli-modal": true,
+	}
+	// "comments" is a class of furniture only on these elements.
+	commentsClassAtoms = map[atom.Atom]bool{atom.Ol: true, atom.Ul: true, atom.Section: true, atom.Div: true}
+)
+
+// pruneFurniture removes the furniture (furnitureIDs, furnitureClasses)
+// from the page, in one pass.
+func pruneFurniture(doc *html.Node) {
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		for c := n.FirstChild; c != nil; {
+			next := c.NextSibling
+			if c.Type == html.ElementNode {
+				if isFurniture(c) {
+					n.RemoveChild(c)
+				} else {
+					walk(c)
+				}
+			}
+			c = next
+		}
+	}
+	walk(doc)
+}
+
+func isFurniture(n *html.Node) bool {
+	if n.DataAtom == atom.Body || n.DataAtom == atom.Html {
+		return false
+	}
+	for _, a := range n.Attr {
+		switch a.Key {
+		case "id":
+			if furnitureIDs[strings.TrimSpace(a.Val)] {
+				return true
+			}
+		case "class":
+			for _, w := range strings.Fields(a.Val) {
+				if furnitureClasses[w] || (w == "comments" && commentsClassAtoms[n.DataAtom]) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
