@@ -115,3 +115,22 @@ func TestDropAuthorBio(t *testing.T) {
 		t.Errorf("a one-word author's paragraph was dropped:\n%s", got)
 	}
 }
+
+func TestPruneFurniture(t *testing.T) {
+	doc, f := parseBody(t, `<html><body class="comments-open"><article><p>The release text.</p>
+<div class="author-box">Jane Doe writes about policy.</div><ul class="comments"><li>First!</li></ul>
+<p class="comments">Paragraphs with the class are not comment sections.</p></article>
+<section id="comments"><p>A reader's comment.</p></section><div class="entry newsletter-wrapper">Subscribe to our newsletter and read this page.</div></body></html>`)
+	pruneFurniture(doc)
+	got := textOf(f.body)
+	for _, gone := range []string{"Jane Doe", "First!", "reader's comment"} {
+		if strings.Contains(got, gone) {
+			t.Errorf("%q left in %q", gone, got)
+		}
+	}
+	for _, kept := range []string{"The release text.", "Paragraphs with the class", "Subscribe to our newsletter and read"} {
+		if !strings.Contains(got, kept) {
+			t.Errorf("%q pruned from %q", kept, got)
+		}
+	}
+}
