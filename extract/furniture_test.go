@@ -57,9 +57,9 @@ func TestBodyClassIsNotComments(t *testing.T) {
 	}
 }
 
-// wider takes the element holding the most paragraph text when the kept
-// text is a small part of it, and leaves out its furniture.
-func TestWider(t *testing.T) {
+// preferDensest takes the element holding the most paragraph text, cleaned
+// of its furniture, when it is most of the kept text or more.
+func TestPreferDensest(t *testing.T) {
 	para := func(i int) string {
 		return "<p>Paragraph " + strings.Repeat("of the statement with enough words in it ", 3) + string(rune('a'+i)) + ".</p>"
 	}
@@ -73,20 +73,25 @@ func TestWider(t *testing.T) {
 	b.WriteString(`</div></body></html>`)
 	_, f := parseBody(t, b.String())
 	all := textOfContent(densest(f.body))
-	kept := all[:len(all)/3]
-	d := wider(f.body, kept)
-	if d == nil {
-		t.Fatal("wider kept a third of the article")
+	for name, kept := range map[string]string{
+		"a third":             all[:len(all)/3],
+		"the text and a menu": all + "\n\nHome About Contact Another release with a long link title",
+	} {
+		d := preferDensest(f.body, kept)
+		if d == nil {
+			t.Errorf("%s: not replaced", name)
+			continue
+		}
+		got := textOfContent(d)
+		if strings.Count(got, "Paragraph") != 6 || strings.Contains(got, "Share on") || strings.Contains(got, "Another release") || strings.Contains(got, "Home") {
+			t.Errorf("%s: preferDensest gave:\n%s", name, got)
+		}
 	}
-	got := textOfContent(d)
-	if strings.Count(got, "Paragraph") != 6 || strings.Contains(got, "Share on") || strings.Contains(got, "Another release") || strings.Contains(got, "Home") {
-		t.Errorf("wider gave:\n%s", got)
+	if preferDensest(f.body, all+strings.Repeat(" and a table of figures that the article holds", 40)) != nil {
+		t.Error("a text twice as long as the container was replaced")
 	}
-	if wider(f.body, all) != nil {
-		t.Error("wider replaced a text that was already whole")
-	}
-	if wider(f.body, "Some other text entirely, about the weather in the mountains.") != nil {
-		t.Error("wider replaced a text it does not contain")
+	if preferDensest(f.body, "Some other text entirely, about the weather in the mountains.") != nil {
+		t.Error("a text the container does not hold was replaced")
 	}
 }
 
