@@ -13,13 +13,7 @@ import (
 // parent and half for its grandparent, as in Readability's scoring), or nil.
 // It is linear in the size of the page.
 func densest(body *html.Node) *html.Node {
-	best := densestNode(body)
-	if best == nil {
-		return nil
-	}
-	out := &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
-	out.AppendChild(cleanClone(best))
-	return out
+	return densestContent(body)
 }
 
 // Thresholds of preferDensest, measured on the development set (body F1
@@ -37,14 +31,10 @@ const (
 // then the same article, without the tables, link lists and boxes that
 // the other extractor took around it, or with the parts it dropped.
 func preferDensest(body *html.Node, kept string) *html.Node {
-	best := densestNode(body)
-	// textLen counts no spaces: 1.3 times it is an upper bound of the
-	// text once written out, checked before cloning.
-	if best == nil || float64(textLen(best))*1.3 < densestMinShare*float64(len(kept)) {
+	out := densestContent(body)
+	if out == nil {
 		return nil
 	}
-	out := &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
-	out.AppendChild(cleanClone(best))
 	t := textOfContent(out)
 	if float64(len(t)) < densestMinShare*float64(len(kept)) || covers(t, kept) < densestMinCover {
 		return nil
@@ -54,11 +44,18 @@ func preferDensest(body *html.Node, kept string) *html.Node {
 
 // densestNode is the element under body whose paragraphs hold the most
 // text, as scored by densest, or nil.
-func densestNode(body *html.Node) *html.Node {
+func densestNode(body *html.Node) (*html.Node, map[*html.Node]int) {
 	if body == nil {
-		return nil
+		return nil, nil
 	}
 	score := map[*html.Node]int{}
+	var order []*html.Node // scored nodes in document order, for a deterministic choice
+	add := func(n *html.Node, l int) {
+		if _, ok := score[n]; !ok {
+			order = append(order, n)
+		}
+		score[n] += l
+	}
 	var walk func(*html.Node)
 	walk = func(n *html.Node) {
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
@@ -68,9 +65,9 @@ func densestNode(body *html.Node) *html.Node {
 			if c.DataAtom == atom.P || c.DataAtom == atom.Pre || c.DataAtom == atom.Blockquote || c.DataAtom == atom.Li {
 				if l := textLen(c); l >= 25 && !inComments(c) {
 					if p := c.Parent; p != nil {
-						score[p] += l
+						add(p, l)
 						if g := p.Parent; g != nil {
-							score[g] += l / 2
+							add(g, l/2)
 						}
 					}
 				}
@@ -82,12 +79,50 @@ func densestNode(body *html.Node) *html.Node {
 	walk(body)
 	var best *html.Node
 	bestScore := 0
-	for n, s := range score {
-		if s > bestScore || (s == bestScore && best != nil && contains(n, best)) {
+	for _, n := range order {
+		if s := score[n]; s > bestScore || (s == bestScore && best != nil && contains(n, best)) {
 			best, bestScore = n, s
 		}
 	}
-	return best
+	return best, score
+}
+
+// densestContent is a cleaned copy of densest's element together with
+// those of its siblings that continue the article (as Readability does): a
+// sibling whose paragraphs score at least a fifth of the element's, or a
+// paragraph of prose with few links. An article split over sibling
+// containers (a lead in one, the body in the next) is kept whole. It
+// returns nil when the page has no paragraphs.
+func densestContent(body *html.Node) *html.Node {
+	best, score := densestNode(body)
+	if best == nil {
+		return nil
+	}
+	out := &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
+	if best.Parent == nil || best.DataAtom == atom.Body {
+		out.AppendChild(cleanClone(best))
+		return out
+	}
+	threshold := max(10, score[best]/5)
+	for s := best.Parent.FirstChild; s != nil; s = s.NextSibling {
+		if s == best {
+			out.AppendChild(cleanClone(s))
+			continue
+		}
+		if s.Type != html.ElementNode || boilerplateAtoms[s.DataAtom] || isBoilerplate(s) || isFurniture(s) {
+			continue
+		}
+		keep := score[s] >= threshold
+		if !keep && s.DataAtom == atom.P {
+			l, links := textLen(s), linkLen(s)
+			t := clean(textOf(s))
+			keep = (l > 80 && links*4 < l) || (l > 0 && links == 0 && strings.Contains(t, ". "))
+		}
+		if keep {
+			out.AppendChild(cleanClone(s))
+		}
+	}
+	return out
 }
 
 func contains(a, b *html.Node) bool {

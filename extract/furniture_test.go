@@ -139,3 +139,22 @@ func TestPruneFurniture(t *testing.T) {
 		}
 	}
 }
+
+// An article split over sibling containers (a lead in one, the body in the
+// next) is read whole; a link list beside it is not.
+func TestDensestContentSiblings(t *testing.T) {
+	body := strings.Repeat("<p>The body of the statement, with a sentence long enough to score well.</p>", 8)
+	_, f := parseBody(t, `<html><body><main>
+<div class="lead"><p>The lead paragraph of the release says what was decided and by whom, today.</p><p>A second paragraph of the lead gives the reasons for the decision.</p></div>
+<p>A loose paragraph between the two containers, with a sentence. And another.</p>
+<div class="body">`+body+`</div>
+<div class="more"><ul><li><a href="/x">A link to another page with a long title</a></li><li><a href="/y">And one more link to another page</a></li></ul></div>
+</main></body></html>`)
+	got := textOfContent(densestContent(f.body))
+	if !strings.Contains(got, "The lead paragraph") || !strings.Contains(got, "A loose paragraph") || strings.Count(got, "The body of the statement") != 8 {
+		t.Errorf("the split article is not whole:\n%s", got)
+	}
+	if strings.Contains(got, "A link to another page") {
+		t.Errorf("the link list was kept:\n%s", got)
+	}
+}
