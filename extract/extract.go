@@ -3,11 +3,16 @@
 // and site name, and, when the page is a republisher's copy, the
 // republisher's footer with the originator and original URL it names.
 //
-// Main-text extraction is go-trafilatura's (no fallback extractors); the
-// metadata is chosen by this package from the page's own statements
-// (OpenGraph, JSON-LD, <time>, h1, the date written near the headline),
-// which measures better on the development set than trafilatura's
-// metadata (see `communique bench extract`).
+// The main text: known furniture (comments, author, sharing, newsletter
+// and cookie boxes) is pruned; go-trafilatura reads the page (with its
+// go-readability comparison only when it kept under two thirds of the
+// paragraph text); the densest paragraph container with its continuing
+// siblings, cleaned of furniture, replaces trafilatura's text when it holds
+// most of it; furniture lines, repeated paragraphs and a closing author
+// biography are dropped. The metadata is chosen by this package from the
+// page's own statements (OpenGraph, JSON-LD, <time>, h1, the date written
+// near the headline), which measures better on the development set than
+// trafilatura's metadata (see `communique bench extract`).
 package extract
 
 import (
