@@ -28,6 +28,10 @@ var migrations embed.FS
 // processes starting together do not race.
 const migrationLock = 0x636f6d6d756e // "commun"
 
+// DefaultMaxConns is the connection pool's size when the URL does not set
+// pool_max_conns.
+const DefaultMaxConns = 16
+
 // DB is the PostgreSQL store.
 type DB struct {
 	pool *pgxpool.Pool
@@ -41,6 +45,12 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, communique.Errorf(communique.EINVALID, "database URL: %v", err)
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		// pgx's default, max(4, CPUs), is below what one process uses at
+		// once: 4 polls, 8 ingests, River's producer and maintenance, and
+		// web requests. pool_max_conns in the URL overrides it.
+		cfg.MaxConns = max(cfg.MaxConns, DefaultMaxConns)
 	}
 	return OpenConfig(ctx, cfg)
 }

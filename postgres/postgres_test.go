@@ -6,7 +6,10 @@ import (
 	"encoding/hex"
 	"os"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -58,43 +61,78 @@ func TestMigrationsTwice(t *testing.T) {
 	}
 }
 
-func TestHostLimiterSerialises(t *testing.T) {
+func TestHostLimiterLease(t *testing.T) {
 	db := testDB(t)
-	l := &HostLimiter{DB: db, Delay: 0}
 	ctx := context.Background()
-	release, err := l.Acquire(ctx, "a.example")
-	if err != nil {
-		t.Fatal(err)
+	l := &HostLimiter{DB: db, Delay: time.Hour}
+	if ok, _, err := l.try(ctx, "a.example", 1, time.Hour); !ok || err != nil {
+		t.Fatalf("a free host: %v %v", ok, err)
 	}
-	// A second acquisition for the same host waits for the first.
-	got := make(chan struct{})
-	go func() {
-		r2, err := l.Acquire(ctx, "a.example")
-		if err == nil {
-			r2()
-		}
-		close(got)
-	}()
+	// While the request runs, nobody else gets the host, and the wait is
+	// unknown (0: poll).
+	if ok, wait, err := l.try(ctx, "a.example", 2, time.Hour); ok || wait != 0 || err != nil {
+		t.Fatalf("a busy host: %v %v %v", ok, wait, err)
+	}
 	// Another host is not blocked.
-	r3, err := l.Acquire(ctx, "b.example")
-	if err != nil {
-		t.Fatal(err)
+	if ok, _, err := l.try(ctx, "b.example", 3, time.Hour); !ok || err != nil {
+		t.Fatalf("another host: %v %v", ok, err)
 	}
-	r3()
-	// Wait until the second acquisition is either blocked on the host's lock
-	// (right) or done (wrong: it went ahead while the first was running).
-	for blocked := false; !blocked; {
-		select {
-		case <-got:
-			t.Fatal("a second request to the same host went ahead while the first was running")
-		default:
-		}
-		if err := db.pool.QueryRow(ctx, `SELECT count(*) > 0 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`).Scan(&blocked); err != nil {
+	// Only the holder ends the request; then the delay runs.
+	l.release("a.example", 2)
+	if ok, _, _ := l.try(ctx, "a.example", 4, time.Hour); ok {
+		t.Fatal("a release by a non-holder freed the host")
+	}
+	l.release("a.example", 1)
+	ok, wait, err := l.try(ctx, "a.example", 5, time.Hour)
+	if ok || err != nil || wait < 59*time.Minute || wait > time.Hour {
+		t.Fatalf("after a request, the host must wait its delay: %v %v %v", ok, wait, err)
+	}
+	// A holder that dies frees its host when the lease runs out.
+	if ok, _, err := l.try(ctx, "c.example", 6, time.Microsecond); !ok || err != nil {
+		t.Fatalf("c.example: %v %v", ok, err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for ok := false; !ok; {
+		if ok, _, err = l.try(ctx, "c.example", 7, time.Hour); err != nil {
 			t.Fatal(err)
 		}
+		if !ok && time.Now().After(deadline) {
+			t.Fatal("an expired lease still holds its host")
+		}
 	}
-	release()
-	<-got
+}
+
+func TestHostLimiterSerialises(t *testing.T) {
+	db := testDB(t)
+	ctx := context.Background()
+	// Two limiters, as two worker processes would have, on one database.
+	ls := []*HostLimiter{{DB: db}, {DB: db}}
+	var inFlight atomic.Int32
+	var overlap atomic.Bool
+	var wg sync.WaitGroup
+	for g := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 5 {
+				release, err := ls[g%2].Acquire(ctx, "a.example")
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if inFlight.Add(1) > 1 {
+					overlap.Store(true)
+				}
+				time.Sleep(time.Millisecond) // a request's worth of holding, so that overlaps would show
+				inFlight.Add(-1)
+				release()
+			}
+		}()
+	}
+	wg.Wait()
+	if overlap.Load() {
+		t.Error("two requests to one host ran at once")
+	}
 }
 
 func TestConformance(t *testing.T) {

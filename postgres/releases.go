@@ -56,12 +56,18 @@ func writeEntities(ctx context.Context, tx pgx.Tx, id int64, e *communique.Entit
 	if _, err := tx.Exec(ctx, `DELETE FROM release_entities WHERE release_id=$1`, id); err != nil {
 		return err
 	}
-	for _, k := range e.IndexKeys() {
-		if _, err := tx.Exec(ctx, `INSERT INTO release_entities (release_id, kind, key) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, id, k.Kind, k.Key); err != nil {
-			return err
-		}
+	keys := e.IndexKeys()
+	if len(keys) == 0 {
+		return nil
 	}
-	return nil
+	kinds, values := make([]string, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		kinds[i], values[i] = k.Kind, k.Key
+	}
+	// One statement for all of them: a release names tens of entities.
+	_, err := tx.Exec(ctx, `INSERT INTO release_entities (release_id, kind, key)
+		SELECT $1, k, v FROM unnest($2::text[], $3::text[]) AS e(k, v) ON CONFLICT DO NOTHING`, id, kinds, values)
+	return err
 }
 
 // insertReleaseSQL adds a release and its first revision in one statement.
@@ -266,36 +272,48 @@ func (db *DB) ReleaseByHash(ctx context.Context, hash string) (*communique.Relea
 }
 
 func (db *DB) SimilarReleases(ctx context.Context, fp uint64, maxDistance, limit int) ([]*communique.Release, error) {
+	// Candidates share a block; the full rows are read only for those within
+	// the distance (releases of one site share blocks often).
 	b := blocks(fp)
-	rows, err := db.pool.Query(ctx, `SELECT `+releaseColumns+` FROM releases r
-		WHERE r.fp0=$1 OR r.fp1=$2 OR r.fp2=$3 OR r.fp3=$4`, b[0], b[1], b[2], b[3])
+	rows, err := db.pool.Query(ctx, `SELECT id, fingerprint FROM releases WHERE fp0=$1 OR fp1=$2 OR fp2=$3 OR fp3=$4`, b[0], b[1], b[2], b[3])
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	type hit struct {
-		r *communique.Release
-		d int
+	type cand struct {
+		id int64
+		d  int
 	}
-	var hits []hit
+	var cands []cand
 	for rows.Next() {
-		r, err := scanRelease(rows)
-		if err != nil {
+		var id, f int64
+		if err := rows.Scan(&id, &f); err != nil {
+			rows.Close()
 			return nil, err
 		}
-		if d := bits.OnesCount64(r.Fingerprint ^ fp); d <= maxDistance {
-			hits = append(hits, hit{r, d})
+		if d := bits.OnesCount64(uint64(f) ^ fp); d <= maxDistance {
+			cands = append(cands, cand{id, d})
 		}
 	}
+	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	sort.Slice(hits, func(i, j int) bool {
-		return hits[i].d < hits[j].d || (hits[i].d == hits[j].d && hits[i].r.ID < hits[j].r.ID)
+	sort.Slice(cands, func(i, j int) bool {
+		return cands[i].d < cands[j].d || (cands[i].d == cands[j].d && cands[i].id < cands[j].id)
 	})
-	var out []*communique.Release
-	for i := 0; i < len(hits) && (limit <= 0 || i < limit); i++ {
-		out = append(out, hits[i].r)
+	if limit > 0 && len(cands) > limit {
+		cands = cands[:limit]
+	}
+	out := make([]*communique.Release, 0, len(cands))
+	for _, c := range cands {
+		r, err := scanRelease(db.pool.QueryRow(ctx, `SELECT `+releaseColumns+` FROM releases r WHERE r.id=$1`, c.id))
+		if err != nil {
+			if communique.ErrorCode(mapErr(err, "")) == communique.ENOTFOUND {
+				continue // deleted meanwhile
+			}
+			return nil, err
+		}
+		out = append(out, r)
 	}
 	return out, nil
 }
