@@ -104,6 +104,20 @@ func (w *ingestWorker) Work(ctx context.Context, job *river.Job[IngestArgs]) err
 	return err
 }
 
+// enqueueIngests enqueues the ingest of items of source id, spread
+// q.spread apart.
+func (q *Queue) enqueueIngests(ctx context.Context, id int64, items []communique.Item) error {
+	params := make([]river.InsertManyParams, len(items))
+	now := q.p.now()
+	for i, it := range items {
+		params[i] = river.InsertManyParams{Args: IngestArgs{SourceID: id, Key: it.Key, Item: it}}
+		if q.spread > 0 {
+			params[i].InsertOpts = &river.InsertOpts{ScheduledAt: now.Add(time.Duration(i) * q.spread)}
+		}
+	}
+	return q.insertN(ctx, params)
+}
+
 // Queue runs the pipeline's jobs on River, over whichever database River's
 // driver speaks (SQLite by default, PostgreSQL for many workers).
 type Queue struct {
@@ -115,6 +129,7 @@ type Queue struct {
 	counts   func(ctx context.Context) (map[rivertype.JobState]int, error)
 	byQueue  func(ctx context.Context) ([]*riverdriver.JobCountByQueueAndStateResult, error)
 	interval time.Duration
+	spread   time.Duration
 }
 
 // QueueOptions configure the workers.
@@ -128,6 +143,12 @@ type QueueOptions struct {
 	// FetchPollInterval is how often an idle worker looks for jobs (River's
 	// default 1s; lower in tests and the demo).
 	FetchPollInterval time.Duration
+	// SpreadIngest schedules the ingest jobs of one poll this far apart
+	// (the fetcher's per-host delay): the items of one feed are on one
+	// host, which takes one request per delay, so that a feed with fifty
+	// new items does not hold every ingest worker waiting on its host while
+	// other sources' items queue behind them. 0: all at once.
+	SpreadIngest time.Duration
 	// JobTimeout bounds one job (default 5 minutes). A job still marked
 	// running twice as long after it started — its worker died — is given
 	// to another worker.
@@ -137,7 +158,7 @@ type QueueOptions struct {
 // NewQueue makes a River client over driver for the pipeline p. Migrations
 // of River's own schema must have been applied (see MigrateQueue).
 func NewQueue[TTx any](driver riverdriver.Driver[TTx], p *Pipeline, o QueueOptions) (*Queue, error) {
-	q := &Queue{p: p, interval: o.ScheduleEvery}
+	q := &Queue{p: p, interval: o.ScheduleEvery, spread: max(o.SpreadIngest, 0)}
 	if q.interval <= 0 {
 		q.interval = 15 * time.Second
 	}
@@ -287,11 +308,11 @@ func (q *Queue) poll(ctx context.Context, id int64) error {
 		}
 	}
 	if len(found) > 0 {
-		params := make([]river.InsertManyParams, len(found))
+		items := make([]communique.Item, len(found))
 		for i, f := range found {
-			params[i] = river.InsertManyParams{Args: IngestArgs{SourceID: id, Key: f.Item.Key, Item: f.Item}}
+			items[i] = f.Item
 		}
-		if err := q.insertN(ctx, params); err != nil {
+		if err := q.enqueueIngests(ctx, id, items); err != nil {
 			return err
 		}
 	}

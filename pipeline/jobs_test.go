@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -110,5 +111,35 @@ func TestScheduleDue(t *testing.T) {
 	}
 	if st := e.source(later.ID).State; st.NextPoll.After(e.clock.Now()) {
 		t.Errorf("PollNow left the next poll at %v", st.NextPoll)
+	}
+}
+
+// The ingest jobs of one poll are spread by the host delay, so that one
+// feed's items do not hold every worker waiting on one host.
+func TestPollSpreadsIngests(t *testing.T) {
+	e := newEnv(t, "www.gov.example")
+	o := e.origin("www.gov.example")
+	o.set("/feed.xml", "application/rss+xml", rss("", "", feedItems(o, 0, 3, e.clock.Now())...))
+	q, db := e.openQueue(QueueOptions{SpreadIngest: 2 * time.Second})
+	src := e.addSource(communique.Source{Kind: communique.KindFeed, URL: o.URL + "/feed.xml"})
+	if err := (&pollWorker{q: q}).Work(e.ctx, &river.Job[PollArgs]{JobRow: &rivertype.JobRow{Attempt: 1}, Args: PollArgs{SourceID: src.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.QueryContext(e.ctx, `SELECT CAST(round((julianday(scheduled_at) - julianday(min(scheduled_at) OVER ())) * 86400) AS INTEGER)
+		FROM river_job WHERE kind = 'ingest' ORDER BY scheduled_at`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var offsets []int
+	for rows.Next() {
+		var s int
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		offsets = append(offsets, s)
+	}
+	if fmt.Sprint(offsets) != "[0 2 4]" {
+		t.Errorf("ingest jobs scheduled at offsets %v s, want [0 2 4]", offsets)
 	}
 }

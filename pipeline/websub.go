@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/riverqueue/river"
-
 	"github.com/communique-news/communique"
 	"github.com/communique-news/communique/feed"
 	"github.com/communique-news/communique/fetch"
@@ -185,7 +183,7 @@ func (q *Queue) enqueueFeed(ctx context.Context, src *communique.Source, body []
 	if err != nil {
 		return 0, fmt.Errorf("reading the pushed feed: %w", err)
 	}
-	var params []river.InsertManyParams
+	var items []communique.Item
 	for _, it := range f.Items {
 		if it.Key == "" {
 			it.Key = feed.ItemKey(it)
@@ -195,11 +193,11 @@ func (q *Queue) enqueueFeed(ctx context.Context, src *communique.Source, body []
 			return 0, err
 		}
 		if !seen {
-			params = append(params, river.InsertManyParams{Args: IngestArgs{SourceID: src.ID, Key: it.Key, Item: it}})
+			items = append(items, it)
 		}
 	}
-	if len(params) == 0 {
+	if len(items) == 0 {
 		return 0, nil
 	}
-	return len(params), q.insertN(ctx, params)
+	return len(items), q.enqueueIngests(ctx, src.ID, items)
 }

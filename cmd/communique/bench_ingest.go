@@ -220,7 +220,9 @@ func runBenchIngest(ctx context.Context, e env) error {
 	start := time.Now()
 	for _, u := range origin.urls {
 		s := &communique.Source{Kind: communique.KindFeed, URL: u, Licence: communique.LicenceFull, Organization: "Bench"}
-		if err := a.store.CreateSource(ctx, s); err != nil {
+		// As a user adds a source (CLI, API, admin page): stored, and its
+		// first poll enqueued at once rather than at the scheduler's next tick.
+		if err := a.sources.AddSource(ctx, s); err != nil {
 			return err
 		}
 	}
