@@ -186,6 +186,7 @@ func runBenchIngest(ctx context.Context, e env) error {
 				"--data", dir, "--admin-token", "bench", "--allow-private-addresses", "--host-delay", "0s", "--no-default-sources",
 				"--log-level", "error", "--workers", fmt.Sprint(*concurrency), "--schedule-every", "100ms", "--job-poll", "20ms")
 			cmd.Stderr = e.stderr
+			dieWithParent(cmd)
 			out, err := cmd.StdoutPipe()
 			if err != nil {
 				return err
