@@ -28,7 +28,8 @@ type Store interface {
 	DueSources(ctx context.Context, now time.Time, limit int) ([]*Source, error)
 
 	// ItemSeen reports whether the source already delivered an item with
-	// this key, or with this URL (feeds that change GUIDs).
+	// this key, or with this URL (feeds that change GUIDs). URLs are
+	// compared as given: callers pass CanonicalURL(url) to both methods.
 	ItemSeen(ctx context.Context, sourceID int64, key, url string) (bool, error)
 	// MarkItem records that an item was handled and led to releaseID
 	// (0 if it led to nothing). Marking an item twice is not an error.

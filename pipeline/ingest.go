@@ -24,6 +24,7 @@ const (
 	OutcomeRevision  Outcome = "revision"  // a known release changed: new revision
 	OutcomeUnchanged Outcome = "unchanged" // nothing new (or only cosmetic changes)
 	OutcomeRepointed Outcome = "repointed" // the originator's page replaced a republisher's copy
+	OutcomeSkipped   Outcome = "skipped"   // an item without a link: nothing to credit or link to
 )
 
 // Ingest turns one item into a stored release: fetch the page, extract,
@@ -33,8 +34,14 @@ const (
 // last is true, when the feed's own content is used instead and the release
 // is marked as a fallback.
 func (p *Pipeline) Ingest(ctx context.Context, src *communique.Source, it communique.Item, last bool) (Outcome, *communique.Release, error) {
-	if it.URL == "" && it.ContentHTML == "" && it.Summary == "" {
-		return OutcomeUnchanged, nil, p.Store.MarkItem(ctx, src.ID, it.Key, it.URL, 0)
+	if it.URL == "" {
+		// Every release links its original ("View the original at …"); an
+		// item that names no page (no link, and a GUID that is not a URL)
+		// has none. It is marked as seen, so that it is not retried at
+		// every poll, and logged and counted, not published.
+		p.logger().Warn("item without a link skipped", "source", src.ID, "key", it.Key, "title", it.Title)
+		p.Metrics.ingest(OutcomeSkipped)
+		return OutcomeSkipped, nil, p.Store.MarkItem(ctx, src.ID, it.Key, communique.CanonicalURL(it.URL), 0)
 	}
 	a, err := p.read(ctx, it.URL, last)
 	if err != nil {
@@ -59,7 +66,7 @@ func (p *Pipeline) Ingest(ctx context.Context, src *communique.Source, it commun
 			if err := p.addCopy(ctx, known.ID, src, it.URL); err != nil {
 				return "", nil, err
 			}
-			if err := p.Store.MarkItem(ctx, src.ID, it.Key, it.URL, known.ID); err != nil {
+			if err := p.Store.MarkItem(ctx, src.ID, it.Key, communique.CanonicalURL(it.URL), known.ID); err != nil {
 				return "", nil, err
 			}
 			p.Metrics.ingest(OutcomeCopy)
@@ -113,7 +120,7 @@ func (p *Pipeline) Ingest(ctx context.Context, src *communique.Source, it commun
 		rel.StoryID = stored.StoryID
 		p.Metrics.stage("story", start)
 	}
-	if err := p.Store.MarkItem(ctx, src.ID, it.Key, it.URL, rel.ID); err != nil {
+	if err := p.Store.MarkItem(ctx, src.ID, it.Key, communique.CanonicalURL(it.URL), rel.ID); err != nil {
 		return "", nil, err
 	}
 	p.Metrics.ingest(outcome)

@@ -386,3 +386,23 @@ func TestNearDuplicateCopies(t *testing.T) {
 		})
 	}
 }
+
+// An item that names no page is not published (there is no original to
+// link to), and is marked seen so that no poll retries it.
+func TestIngestItemWithoutLink(t *testing.T) {
+	e := newEnv(t, "www.gov.example")
+	o := e.origin("www.gov.example")
+	src := e.addSource(communique.Source{Kind: communique.KindFeed, URL: o.URL + "/feed.xml", Organization: "Gov"})
+	it := communique.Item{Key: "guid:abc-123", Title: "Statement on ports", Published: e.clock.Now(),
+		Summary: "The ports reopen on Monday after the storm, the ministry of transport announced today."}
+	out, rel, err := e.p.Ingest(e.ctx, src, it, false)
+	if err != nil || out != OutcomeSkipped || rel != nil {
+		t.Fatalf("an item without a link: %v %v %v, want skipped", out, rel, err)
+	}
+	if seen, err := e.store.ItemSeen(e.ctx, src.ID, it.Key, it.URL); err != nil || !seen {
+		t.Errorf("a skipped item is not marked seen (%v): every poll would retry it", err)
+	}
+	if rels := e.releases(); len(rels) != 0 {
+		t.Errorf("%d releases stored from an item without a link", len(rels))
+	}
+}

@@ -155,7 +155,7 @@ func (p *Pipeline) poll(ctx context.Context, src *communique.Source, st *communi
 			continue
 		}
 		seen[it.Key] = true
-		known, err := p.Store.ItemSeen(ctx, src.ID, it.Key, it.URL)
+		known, err := p.Store.ItemSeen(ctx, src.ID, it.Key, communique.CanonicalURL(it.URL))
 		if err != nil {
 			return nil, resp.Status, err
 		}

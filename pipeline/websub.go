@@ -188,7 +188,7 @@ func (q *Queue) enqueueFeed(ctx context.Context, src *communique.Source, body []
 		if it.Key == "" {
 			it.Key = feed.ItemKey(it)
 		}
-		seen, err := q.p.Store.ItemSeen(ctx, src.ID, it.Key, it.URL)
+		seen, err := q.p.Store.ItemSeen(ctx, src.ID, it.Key, communique.CanonicalURL(it.URL))
 		if err != nil {
 			return 0, err
 		}
