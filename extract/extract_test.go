@@ -402,3 +402,38 @@ func TestDeepNesting(t *testing.T) {
 		t.Fatalf("err = %v, want EINVALID", err)
 	}
 }
+
+// A <time> labelled "Updated" outside the element ("Updated: <time>",
+// "<span>Last updated on</span> <time>") is the modification date, not the
+// publication date, whatever the metadata says.
+func TestUpdatedLabelBeforeTime(t *testing.T) {
+	paras := strings.Repeat(`<p>The regional council adopted new rules on water use on Tuesday, after a year of consultation with farmers, cities and industry across the basin.</p>`, 4)
+	for _, byline := range []string{
+		`<div class="byline-date">Updated: <time datetime="2025-12-31T20:51:17Z">Dec 31, 2025</time></div>`,
+		`<div class="byline"><span>Last updated on</span> <time datetime="2025-12-31T20:51:17Z">Dec 31, 2025</time></div>`,
+	} {
+		page := `<html><head><meta property="article:published_time" content="2025-12-08T22:31:00Z"><title>Water rules</title></head><body>
+<article><h1>Council adopts new water rules</h1>` + byline + paras + `</article></body></html>`
+		a, err := Extract([]byte(page), "https://news.example.org/water", Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := a.Published.Format("2006-01-02"); got != "2025-12-08" {
+			t.Errorf("%s: published %s, want the metadata's 2025-12-08", byline, got)
+		}
+		if got := a.Modified.Format("2006-01-02"); got != "2025-12-31" {
+			t.Errorf("%s: modified %s, want 2025-12-31", byline, got)
+		}
+	}
+	// Without the label, the date the page shows days apart from the
+	// metadata is the publication date.
+	page := `<html><head><meta property="article:published_time" content="2025-12-08T22:31:00Z"><title>Water rules</title></head><body>
+<article><h1>Council adopts new water rules</h1><div class="byline-date">Posted <time datetime="2025-12-31T20:51:17Z">Dec 31, 2025</time></div>` + paras + `</article></body></html>`
+	a, err := Extract([]byte(page), "https://news.example.org/water", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := a.Published.Format("2006-01-02"); got != "2025-12-31" {
+		t.Errorf("unlabelled <time>: published %s, want 2025-12-31", got)
+	}
+}

@@ -2,6 +2,7 @@ package extract
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -135,7 +136,8 @@ func collect(doc *html.Node) *facts {
 					hint := strings.ToLower(attr(c, "itemprop") + " " + attr(c, "class") + " " + attr(c.Parent, "class"))
 					_, hasPubdate := hasAttr(c, "pubdate")
 					te.pubdate = hasPubdate || strings.Contains(hint, "publish") || strings.Contains(hint, "datecreated")
-					te.modified = strings.Contains(hint, "modif") || strings.Contains(hint, "update")
+					te.modified = strings.Contains(hint, "modif") || strings.Contains(hint, "update") ||
+						rxUpdatedLabel.MatchString(textBefore(c, 40))
 					f.times = append(f.times, te)
 				}
 			}
@@ -177,6 +179,40 @@ func hasAttr(n *html.Node, key string) (string, bool) {
 }
 
 // textOf is the text content of n, scripts and styles left out.
+// rxUpdatedLabel is a label that makes the date after it a modification
+// date: "Updated:", "Last updated on", "Modified".
+var rxUpdatedLabel = regexp.MustCompile(`(?i)(?:updated|modified|revised|edited)(?:\s+on)?\s*:?\s*$`)
+
+// textBefore is up to max bytes of the text just before n: its preceding
+// siblings', then its parent's preceding siblings' ("<span>Updated:</span>
+// <time>", "<p>Updated: <time>").
+func textBefore(n *html.Node, max int) string {
+	var parts []string
+	size := 0
+	for level, c := 0, n; level < 2 && c != nil && size < max; level, c = level+1, c.Parent {
+		for sib := c.PrevSibling; sib != nil && size < max; sib = sib.PrevSibling {
+			t := sib.Data // a text node
+			if sib.Type == html.ElementNode {
+				t = textOf(sib)
+			} else if sib.Type != html.TextNode {
+				continue
+			}
+			parts = append(parts, t)
+			size += len(t)
+		}
+	}
+	var b strings.Builder
+	for i := len(parts) - 1; i >= 0; i-- {
+		b.WriteString(parts[i])
+		b.WriteByte(' ')
+	}
+	out := strings.TrimSpace(b.String())
+	if len(out) > max {
+		out = out[len(out)-max:]
+	}
+	return out
+}
+
 func textOf(n *html.Node) string {
 	var b strings.Builder
 	var walk func(*html.Node)
