@@ -143,3 +143,25 @@ func TestPollSpreadsIngests(t *testing.T) {
 		t.Errorf("ingest jobs scheduled at offsets %v s, want [0 2 4]", offsets)
 	}
 }
+
+// A spread under MinSpread is not applied: the jobs are available at once.
+func TestPollSmallSpreadNotApplied(t *testing.T) {
+	e := newEnv(t, "www.gov.example")
+	// River compares scheduled times with real time: set the test clock
+	// to now, so that a spread would put jobs in the future.
+	e.clock.Add(time.Since(e.clock.Now()))
+	o := e.origin("www.gov.example")
+	o.set("/feed.xml", "application/rss+xml", rss("", "", feedItems(o, 0, 3, e.clock.Now())...))
+	q, db := e.openQueue(QueueOptions{SpreadIngest: 20 * time.Millisecond})
+	src := e.addSource(communique.Source{Kind: communique.KindFeed, URL: o.URL + "/feed.xml"})
+	if err := (&pollWorker{q: q}).Work(e.ctx, &river.Job[PollArgs]{JobRow: &rivertype.JobRow{Attempt: 1}, Args: PollArgs{SourceID: src.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	var scheduled, available int
+	if err := db.QueryRowContext(e.ctx, `SELECT count(*) FILTER (WHERE state = 'scheduled'), count(*) FILTER (WHERE state = 'available') FROM river_job WHERE kind = 'ingest'`).Scan(&scheduled, &available); err != nil {
+		t.Fatal(err)
+	}
+	if scheduled != 0 || available != 3 {
+		t.Errorf("a 20 ms spread: %d ingest jobs scheduled, %d available; want all 3 available", scheduled, available)
+	}
+}
