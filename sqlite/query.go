@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/communique-news/communique"
@@ -305,6 +306,7 @@ type plan struct {
 
 func (c *compiler) compile(q communique.Query) (plan, error) {
 	var p plan
+	monthsExact := false
 	if q.Text != nil {
 		kids := []*communique.Node{q.Text}
 		if q.Text.Op == communique.OpAnd {
@@ -340,6 +342,11 @@ func (c *compiler) compile(q communique.Query) (plan, error) {
 			}
 			if m := monthTerms(q.Since, q.Until, 24); m != "" {
 				pos = append(pos, m)
+				// Whole months (since:2025-07 until:2025-09) are what the
+				// month terms say exactly: no need to read each match's
+				// row to check its date (at a million releases, a random
+				// page read per match, 0.4 s for 9,000 matches).
+				monthsExact = monthStart(q.Since) && monthStart(q.Until)
 			}
 			// FTS5's NOT is binary: it needs a positive side.
 			p.match = strings.Join(pos, " AND ")
@@ -362,13 +369,20 @@ func (c *compiler) compile(q communique.Query) (plan, error) {
 	if q.SourceID != 0 {
 		p.conds = append(p.conds, "r.source_id = "+c.arg(q.SourceID))
 	}
-	if !q.Since.IsZero() {
+	if !q.Since.IsZero() && !monthsExact {
 		p.conds = append(p.conds, "r.published >= "+c.arg(micro(q.Since)))
 	}
-	if !q.Until.IsZero() {
+	if !q.Until.IsZero() && !monthsExact {
 		p.conds = append(p.conds, "r.published < "+c.arg(micro(q.Until)))
 	}
 	return p, nil
+}
+
+// monthStart reports whether t is the first instant of a month in UTC, the
+// months of the month terms.
+func monthStart(t time.Time) bool {
+	t = t.UTC()
+	return t.Day() == 1 && t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0
 }
 
 // from is the FROM and WHERE clauses of a compiled query driven by the

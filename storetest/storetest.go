@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) communique.Store) {
 		{"Search", testSearch},
 		{"SearchOrder", testSearchOrder},
 		{"SearchPages", testSearchPages},
+		{"SearchDates", testSearchDates},
 		{"Snippets", testSnippets},
 		{"EntityFilters", testEntityFilters},
 		{"IndexMaintenance", testIndexMaintenance},
@@ -1036,5 +1037,45 @@ func testStories(t *testing.T, st communique.Store) {
 	}
 	if len(ids) != 2 || ids[0] != b.ID || ids[1] != a.ID {
 		t.Errorf("Releases(StoryID %d) = %v, want [%d %d] newest first", a.ID, ids, b.ID, a.ID)
+	}
+}
+
+// testSearchDates checks words with date bounds at the edges of months, both
+// whole months (which a store may answer from a month index) and not.
+func testSearchDates(t *testing.T, st communique.Store) {
+	at := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	pubs := []string{"2025-06-30T23:59:59Z", "2025-07-01T00:00:00Z", "2025-07-15T12:00:00Z", "2025-08-31T23:59:59Z", "2025-09-01T00:00:00Z"}
+	byPub := map[string]int64{}
+	for i, p := range pubs {
+		r := mustRelease(t, st, &communique.Release{URL: fmt.Sprintf("https://x.example/harbour/%d", i), Title: "Harbour works", Text: "The harbour reopens.", Published: at(p)})
+		byPub[p] = r.ID
+	}
+	harbour := &communique.Node{Op: communique.OpTerm, Text: "harbour"}
+	for _, c := range []struct {
+		since, until string
+		want         []string
+	}{
+		{"2025-07-01T00:00:00Z", "2025-09-01T00:00:00Z", []string{"2025-08-31T23:59:59Z", "2025-07-15T12:00:00Z", "2025-07-01T00:00:00Z"}},
+		{"2025-07-01T00:00:00Z", "2025-08-01T00:00:00Z", []string{"2025-07-15T12:00:00Z", "2025-07-01T00:00:00Z"}},
+		{"2025-07-01T00:00:01Z", "2025-09-01T00:00:00Z", []string{"2025-08-31T23:59:59Z", "2025-07-15T12:00:00Z"}},
+		{"2025-06-30T23:59:59Z", "2025-08-31T23:59:59Z", []string{"2025-07-15T12:00:00Z", "2025-07-01T00:00:00Z", "2025-06-30T23:59:59Z"}},
+	} {
+		p, err := st.Releases(ctx, communique.Query{Text: harbour, Since: at(c.since), Until: at(c.until), Sort: communique.SortDate})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []int64
+		for _, w := range c.want {
+			want = append(want, byPub[w])
+		}
+		if got := ids(p); !slices.Equal(got, want) || p.Total != len(want) {
+			t.Errorf("harbour since %s until %s: %v (total %d), want %v", c.since, c.until, got, p.Total, want)
+		}
 	}
 }
