@@ -142,6 +142,14 @@ func TestPollSpreadsIngests(t *testing.T) {
 	if fmt.Sprint(offsets) != "[0 2 4]" {
 		t.Errorf("ingest jobs scheduled at offsets %v s, want [0 2 4]", offsets)
 	}
+	// The job kind's own options (its queue, uniqueness) still hold.
+	var other int
+	if err := db.QueryRowContext(e.ctx, `SELECT count(*) FROM river_job WHERE kind = 'ingest' AND (queue <> ? OR unique_key IS NULL)`, QueueIngest).Scan(&other); err != nil {
+		t.Fatal(err)
+	}
+	if other != 0 {
+		t.Errorf("%d spread ingest jobs lost their queue or uniqueness", other)
+	}
 }
 
 // A spread under MinSpread is not applied: the jobs are available at once.
