@@ -165,3 +165,18 @@ func TestCreateReleases(t *testing.T) {
 		t.Errorf("a failed batch left a release behind: %v", err)
 	}
 }
+
+// BenchmarkHostLimiter is one request's politeness round trips on a free
+// host: take the lease, give it back.
+func BenchmarkHostLimiter(b *testing.B) {
+	db := testDB(b)
+	l := &HostLimiter{DB: db}
+	ctx := context.Background()
+	for b.Loop() {
+		release, err := l.Acquire(ctx, "a.example")
+		if err != nil {
+			b.Fatal(err)
+		}
+		release()
+	}
+}
