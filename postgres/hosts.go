@@ -27,11 +27,15 @@ import (
 type HostLimiter struct {
 	DB    *DB
 	Delay time.Duration
-	// Lease bounds how long one request holds its host (default 2 minutes,
-	// well above the fetch client's 30 s timeout): a worker killed
-	// mid-request frees the host when it runs out.
+	// Lease bounds how long one request holds its host: a worker killed
+	// mid-request frees the host when it runs out. It must exceed the fetch
+	// client's total timeout per request (DefaultLease is its 30 s default
+	// plus a margin); any longer only keeps a dead worker's hosts waiting.
 	Lease time.Duration
 }
+
+// DefaultLease is the lease of a HostLimiter without one.
+const DefaultLease = 35 * time.Second
 
 // maxHostPoll caps the sleep between two looks at a busy host's row.
 const maxHostPoll = 100 * time.Millisecond
@@ -40,7 +44,7 @@ const maxHostPoll = 100 * time.Millisecond
 func (l *HostLimiter) Acquire(ctx context.Context, host string) (func(), error) {
 	lease := l.Lease
 	if lease <= 0 {
-		lease = 2 * time.Minute
+		lease = DefaultLease
 	}
 	var b [8]byte
 	rand.Read(b[:])
