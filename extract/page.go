@@ -178,28 +178,33 @@ func hasAttr(n *html.Node, key string) (string, bool) {
 	return "", false
 }
 
-// textOf is the text content of n, scripts and styles left out.
 // rxUpdatedLabel is a label that makes the date after it a modification
 // date: "Updated:", "Last updated on", "Modified".
 var rxUpdatedLabel = regexp.MustCompile(`(?i)(?:updated|modified|revised|edited)(?:\s+on)?\s*:?\s*$`)
 
-// textBefore is up to max bytes of the text just before n: its preceding
-// siblings', then its parent's preceding siblings' ("<span>Updated:</span>
-// <time>", "<p>Updated: <time>").
+// textBefore is the last max bytes or so of the text just before n: its
+// preceding siblings', then its parent's ("<span>Updated:</span> <time>",
+// "<p>Updated: <time>"). It reads backwards and stops once it has enough,
+// so a long article before a <time> costs nothing.
 func textBefore(n *html.Node, max int) string {
-	var parts []string
+	var parts []string // nearest first
 	size := 0
-	for level, c := 0, n; level < 2 && c != nil && size < max; level, c = level+1, c.Parent {
-		for sib := c.PrevSibling; sib != nil && size < max; sib = sib.PrevSibling {
-			t := sib.Data // a text node
-			if sib.Type == html.ElementNode {
-				t = textOf(sib)
-			} else if sib.Type != html.TextNode {
-				continue
+	var back func(*html.Node)
+	back = func(n *html.Node) {
+		for ; n != nil && size < max; n = n.PrevSibling {
+			switch n.Type {
+			case html.TextNode:
+				parts = append(parts, n.Data)
+				size += len(n.Data)
+			case html.ElementNode:
+				if n.DataAtom != atom.Script && n.DataAtom != atom.Style && n.DataAtom != atom.Noscript {
+					back(n.LastChild)
+				}
 			}
-			parts = append(parts, t)
-			size += len(t)
 		}
+	}
+	for level, c := 0, n; level < 2 && c != nil && size < max; level, c = level+1, c.Parent {
+		back(c.PrevSibling)
 	}
 	var b strings.Builder
 	for i := len(parts) - 1; i >= 0; i-- {
@@ -213,6 +218,7 @@ func textBefore(n *html.Node, max int) string {
 	return out
 }
 
+// textOf is the text content of n, scripts and styles left out.
 func textOf(n *html.Node) string {
 	var b strings.Builder
 	var walk func(*html.Node)

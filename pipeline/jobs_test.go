@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"database/sql"
 	"errors"
 	"fmt"
 	"testing"
@@ -114,17 +115,26 @@ func TestScheduleDue(t *testing.T) {
 	}
 }
 
-// The ingest jobs of one poll are spread by the host delay, so that one
-// feed's items do not hold every worker waiting on one host.
-func TestPollSpreadsIngests(t *testing.T) {
+// pollThreeItems polls a feed of three new items once, through the poll job,
+// with ingests spread by spread, and returns the queue's database. The test
+// clock is set to now: River compares scheduled times with real time.
+func pollThreeItems(t *testing.T, spread time.Duration) (*env, *sql.DB) {
 	e := newEnv(t, "www.gov.example")
+	e.clock.Add(time.Since(e.clock.Now()))
 	o := e.origin("www.gov.example")
 	o.set("/feed.xml", "application/rss+xml", rss("", "", feedItems(o, 0, 3, e.clock.Now())...))
-	q, db := e.openQueue(QueueOptions{SpreadIngest: 2 * time.Second})
+	q, db := e.openQueue(QueueOptions{SpreadIngest: spread})
 	src := e.addSource(communique.Source{Kind: communique.KindFeed, URL: o.URL + "/feed.xml"})
 	if err := (&pollWorker{q: q}).Work(e.ctx, &river.Job[PollArgs]{JobRow: &rivertype.JobRow{Attempt: 1}, Args: PollArgs{SourceID: src.ID}}); err != nil {
 		t.Fatal(err)
 	}
+	return e, db
+}
+
+// The ingest jobs of one poll are spread by the host delay, so that one
+// feed's items do not hold every worker waiting on one host.
+func TestPollSpreadsIngests(t *testing.T) {
+	e, db := pollThreeItems(t, 2*time.Second)
 	rows, err := db.QueryContext(e.ctx, `SELECT CAST(round((julianday(scheduled_at) - julianday(min(scheduled_at) OVER ())) * 86400) AS INTEGER)
 		FROM river_job WHERE kind = 'ingest' ORDER BY scheduled_at`)
 	if err != nil {
@@ -154,17 +164,7 @@ func TestPollSpreadsIngests(t *testing.T) {
 
 // A spread under MinSpread is not applied: the jobs are available at once.
 func TestPollSmallSpreadNotApplied(t *testing.T) {
-	e := newEnv(t, "www.gov.example")
-	// River compares scheduled times with real time: set the test clock
-	// to now, so that a spread would put jobs in the future.
-	e.clock.Add(time.Since(e.clock.Now()))
-	o := e.origin("www.gov.example")
-	o.set("/feed.xml", "application/rss+xml", rss("", "", feedItems(o, 0, 3, e.clock.Now())...))
-	q, db := e.openQueue(QueueOptions{SpreadIngest: 20 * time.Millisecond})
-	src := e.addSource(communique.Source{Kind: communique.KindFeed, URL: o.URL + "/feed.xml"})
-	if err := (&pollWorker{q: q}).Work(e.ctx, &river.Job[PollArgs]{JobRow: &rivertype.JobRow{Attempt: 1}, Args: PollArgs{SourceID: src.ID}}); err != nil {
-		t.Fatal(err)
-	}
+	e, db := pollThreeItems(t, 20*time.Millisecond)
 	var scheduled, available int
 	if err := db.QueryRowContext(e.ctx, `SELECT count(*) FILTER (WHERE state = 'scheduled'), count(*) FILTER (WHERE state = 'available') FROM river_job WHERE kind = 'ingest'`).Scan(&scheduled, &available); err != nil {
 		t.Fatal(err)

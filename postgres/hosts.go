@@ -23,7 +23,8 @@ import (
 // starved the store. A waiter polls the row, sleeping until next_allowed
 // when that is what it waits for, and with a short backoff while another
 // worker's request is in flight. Put an in-process limiter in front of it
-// (fetch.Chain(fetch.NewHostLimiter(0), l)) so that only one goroutine per process polls for a host.
+// (fetch.Chain(fetch.NewHostLimiter(0), l)) so that only one goroutine per
+// process polls for a host.
 type HostLimiter struct {
 	DB    *DB
 	Delay time.Duration
@@ -34,7 +35,8 @@ type HostLimiter struct {
 	Lease time.Duration
 }
 
-// DefaultLease is the lease of a HostLimiter without one.
+// DefaultLease is the lease of a HostLimiter without one: the fetch
+// client's 30 s total timeout per request, plus a margin.
 const DefaultLease = 35 * time.Second
 
 // maxHostPoll caps the sleep between two looks at a busy host's row.

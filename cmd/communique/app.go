@@ -155,8 +155,7 @@ func (a *app) open(ctx context.Context, level slog.Level, logw *os.File) error {
 	if a.pg != nil {
 		// Politeness holds across every worker process sharing the database;
 		// within this process, requests to one host queue in memory first.
-		fopts.Limiter = fetch.Chain(fetch.NewHostLimiter(0), &postgres.HostLimiter{DB: a.pg, Delay: max(a.cfg.hostDelay, 0),
-			Lease: fetch.DefaultTimeout + 5*time.Second}) // a request lasts at most the fetch timeout
+		fopts.Limiter = fetch.Chain(fetch.NewHostLimiter(0), &postgres.HostLimiter{DB: a.pg, Delay: max(a.cfg.hostDelay, 0)})
 	}
 	fetcher := fetch.New(fopts)
 	enricher, err := enrich.New()
