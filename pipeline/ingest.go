@@ -187,6 +187,8 @@ func (p *Pipeline) enrich(r *communique.Release) {
 // claimed is the URL an original page names as its canonical address on
 // another site, if any.
 func (p *Pipeline) store(ctx context.Context, src *communique.Source, rel *communique.Release, copyURL, claimed string) (Outcome, error) {
+	p.decide.Lock()
+	defer p.decide.Unlock()
 	byURL, err := found(p.Store.ReleaseByURL(ctx, rel.URL))
 	if err != nil {
 		return "", err

@@ -1,9 +1,11 @@
 package pipeline
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -405,4 +407,44 @@ func TestIngestItemWithoutLink(t *testing.T) {
 	if rels := e.releases(); len(rels) != 0 {
 		t.Errorf("%d releases stored from an item without a link", len(rels))
 	}
+}
+
+// Ingests of one release from several sources at once store it once: the
+// others become its copies, not releases of their own.
+func TestIngestConcurrentCopies(t *testing.T) {
+	hosts := []string{"a.example", "b.example", "c.example", "d.example", "e.example", "f.example"}
+	e := newEnv(t, hosts...)
+	var srcs []*communique.Source
+	var items []communique.Item
+	for _, h := range hosts {
+		o := e.origin(h)
+		o.article("/news/1", "Site "+h, "Ports reopen after the storm", e.clock.Now(), 42)
+		srcs = append(srcs, e.addSource(communique.Source{Kind: communique.KindFeed, URL: o.URL + "/feed.xml", Organization: "Ports Authority"}))
+		items = append(items, communique.Item{Key: "guid:1", URL: o.URL + "/news/1", Title: "Ports reopen after the storm", Published: e.clock.Now()})
+	}
+	// Widen the window between looking up and storing, so that without
+	// the one-decision-at-a-time rule the ingests would all find nothing.
+	e.p.Store = slowLookups{e.p.Store}
+	var wg sync.WaitGroup
+	for i := range hosts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, _, err := e.p.Ingest(e.ctx, srcs[i], items[i], false); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if rels := e.releases(); len(rels) != 1 {
+		t.Errorf("%d releases from %d simultaneous ingests of one text, want 1", len(rels), len(hosts))
+	}
+}
+
+// slowLookups is a store whose content-hash lookup takes a while.
+type slowLookups struct{ communique.Store }
+
+func (s slowLookups) ReleaseByHash(ctx context.Context, hash string) (*communique.Release, error) {
+	time.Sleep(20 * time.Millisecond)
+	return s.Store.ReleaseByHash(ctx, hash)
 }

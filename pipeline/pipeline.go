@@ -8,6 +8,7 @@ package pipeline
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/communique-news/communique"
@@ -44,6 +45,12 @@ type Pipeline struct {
 	// index one poll reads (default 20).
 	MaxListingPages    int
 	MaxSitemapChildren int
+
+	// decide makes the de-duplication step (look up what is stored,
+	// decide, write) one at a time in this process: two ingests of the
+	// same release running together (the originator's feed and a
+	// republisher's) would each find nothing and both store it.
+	decide sync.Mutex
 }
 
 func (p *Pipeline) now() time.Time {
