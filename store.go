@@ -74,3 +74,17 @@ type Store interface {
 
 	Close() error
 }
+
+// DecisionLocker is a Store shared by several processes that can make the
+// de-duplication decision about a release (look up what is stored, decide
+// new, copy or revision, write) one at a time with every other decision it
+// could depend on, whichever process makes it. Two decisions depend on each
+// other when they share a key: the pipeline gives the release's URLs, its
+// content hash and its fingerprint blocks, which is everything a lookup
+// finds a stored release by. Stores used by one process need not implement
+// it (the pipeline then decides one release at a time).
+type DecisionLocker interface {
+	// LockDecision waits until no other decision holds any of keys and
+	// holds them until unlock is called (or the process dies).
+	LockDecision(ctx context.Context, keys []string) (unlock func(), err error)
+}

@@ -187,8 +187,11 @@ func (p *Pipeline) enrich(r *communique.Release) {
 // claimed is the URL an original page names as its canonical address on
 // another site, if any.
 func (p *Pipeline) store(ctx context.Context, src *communique.Source, rel *communique.Release, copyURL, claimed string) (Outcome, error) {
-	p.decide.Lock()
-	defer p.decide.Unlock()
+	unlock, err := p.lockDecision(ctx, rel, copyURL, claimed)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
 	byURL, err := found(p.Store.ReleaseByURL(ctx, rel.URL))
 	if err != nil {
 		return "", err
@@ -271,6 +274,29 @@ func (p *Pipeline) store(ctx context.Context, src *communique.Source, rel *commu
 		}
 	}
 	return OutcomeUnchanged, nil
+}
+
+// lockDecision makes the decision about rel one at a time with every
+// decision it could depend on: across processes through the store when it
+// is a DecisionLocker, else one at a time in this process. The keys are
+// everything store looks a release up by: its URLs, its content hash, and
+// its fingerprint blocks (similar releases share one).
+func (p *Pipeline) lockDecision(ctx context.Context, rel *communique.Release, copyURL, claimed string) (func(), error) {
+	l, ok := p.Store.(communique.DecisionLocker)
+	if !ok {
+		p.decide.Lock()
+		return p.decide.Unlock, nil
+	}
+	keys := []string{"url " + rel.URL, "hash " + rel.ContentHash}
+	for _, u := range []string{copyURL, claimed} {
+		if u != "" {
+			keys = append(keys, "url "+u)
+		}
+	}
+	for i, b := range dedup.Blocks(rel.Fingerprint) {
+		keys = append(keys, fmt.Sprintf("block %d %d", i, b))
+	}
+	return l.LockDecision(ctx, keys)
 }
 
 // maxSimilar is how many releases sharing a fingerprint block are compared.

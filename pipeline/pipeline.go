@@ -47,9 +47,10 @@ type Pipeline struct {
 	MaxSitemapChildren int
 
 	// decide makes the de-duplication step (look up what is stored,
-	// decide, write) one at a time in this process: two ingests of the
-	// same release running together (the originator's feed and a
-	// republisher's) would each find nothing and both store it.
+	// decide, write) one at a time in this process when the store is not
+	// a DecisionLocker: two ingests of the same release running together
+	// (the originator's feed and a republisher's) would each find nothing
+	// and both store it.
 	decide sync.Mutex
 }
 
