@@ -337,7 +337,7 @@ func (db *DB) Revisions(ctx context.Context, releaseID int64) ([]communique.Revi
 }
 
 func (db *DB) Organizations(ctx context.Context) ([]communique.FacetCount, error) {
-	rows, err := db.pool.Query(ctx, `SELECT organization, count(*) FROM releases WHERE organization <> '' GROUP BY organization ORDER BY count(*) DESC, organization`)
+	rows, err := db.pool.Query(ctx, `SELECT organization, count(*) FROM release_search WHERE organization <> '' GROUP BY organization ORDER BY count(*) DESC, organization`)
 	if err != nil {
 		return nil, err
 	}
@@ -353,8 +353,8 @@ func (db *DB) Organizations(ctx context.Context) ([]communique.FacetCount, error
 	return out, rows.Err()
 }
 
-// Reindex rebuilds the entity index from the stored entities and the text
-// index (a generated column) by rewriting it.
+// Reindex rebuilds the entity index from the stored entities, and the search
+// table (text vectors, dates, organisations) from releases.
 func (db *DB) Reindex(ctx context.Context) error {
 	return db.tx(ctx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT id, entities FROM releases`)
@@ -392,7 +392,12 @@ func (db *DB) Reindex(ctx context.Context) error {
 				return err
 			}
 		}
-		_, err = tx.Exec(ctx, `REINDEX INDEX releases_search`)
+		if _, err := tx.Exec(ctx, `DELETE FROM release_search`); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO release_search (id, source_id, story_id, published, organization, language, head, search)
+			SELECT id, source_id, story_id, published, organization, language, communique_head_vector(title, lede),
+				communique_search_vector(title, lede, body) FROM releases`)
 		return err
 	})
 }

@@ -3,28 +3,68 @@ package postgres
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/communique-news/communique"
 )
 
 // Bounds on the work of one query (as the SQLite store has): Total is exact
-// up to countCap matches and -1 beyond; relevance ranks the newest rankCap
-// matches; facets count the newest facetCap.
+// up to CountCap matches and -1 beyond; relevance ranks the newest RankCap
+// matches; facets count the newest FacetCap.
+//
+// Counting and faceting visit each match's row of release_search, and at a
+// million releases with PostgreSQL's default 128 MB of shared buffers a
+// row is ~10 µs away (the operating system's cache): the caps are a fifth of
+// SQLite's (whose FTS5 index counts without visiting rows), to keep a
+// query near 100 ms. Facets of a larger result set are then a sample of its
+// newest 2,000 matches, which Total -1 says.
 const (
-	countCap = 10000
-	rankCap  = 1000
-	facetCap = 10000
+	CountCap = 2000
+	RankCap  = 1000
+	FacetCap = 2000
 )
 
-// compiler turns a Query into SQL over releases r, with numbered arguments.
+// WindowFactor is how many times the releases a query needs the first
+// window of newest releases holds, and how much each next window grows
+// (see matcher.newest).
+const WindowFactor = 16
+
+// RecheckCap bounds the releases whose text vector a query re-reads. The
+// GIN index answers words exactly, but not a phrase (it knows which
+// releases have the words, not where), a title: restriction (nor which
+// field) or an exclusion (a filter, not an index lookup): for those each
+// candidate's vector is read from TOAST, ~50 µs at a million releases. A
+// query with more candidates than RecheckCap is not counted (Total -1) and,
+// by relevance, ranks the matches among the newest RecheckCap candidates.
+// By date it stays exact, and takes the time its matches take to find.
+const RecheckCap = 1000
+
+// caps are the bounds in force (tests lower them).
+type caps struct{ count, rank, facet, window, recheck int }
+
+var defaultCaps = caps{count: CountCap, rank: RankCap, facet: FacetCap, window: WindowFactor, recheck: RecheckCap}
+
+// compiler turns a Query into SQL over release_search r, with numbered
+// arguments.
 type compiler struct {
 	args []any
 	rank []leaf // the positive text leaves, for ranking and snippets
+	// recheck is set when the index alone cannot decide a match (see
+	// RecheckCap).
+	recheck bool
+	// loose compiles the candidates instead: a phrase as its words, a
+	// title: restriction as the words anywhere, an exclusion as nothing
+	// excluded. The index alone decides them.
+	loose bool
 }
 
 // leaf is a tsquery constructor (with %s for its argument) and its argument.
@@ -100,8 +140,18 @@ func (c *compiler) text(n *communique.Node, negated bool) (string, error) {
 	if len(words) == 0 {
 		return "TRUE", nil
 	}
+	if negated {
+		c.recheck = true
+		if c.loose {
+			return "FALSE", nil // under its NOT: nothing excluded
+		}
+	}
 	var l leaf
 	switch {
+	case c.loose && n.Op == communique.OpPrefix && len(words) > 1:
+		l = leaf{"to_tsquery('english', communique_fold(%s))", lexquery(words, "&", ":*")}
+	case c.loose && (n.Field == "title" || n.Op == communique.OpPhrase):
+		l = leaf{"plainto_tsquery('english', communique_fold(%s))", n.Text}
 	case n.Op == communique.OpPrefix:
 		suffix := ":*"
 		if n.Field == "title" {
@@ -119,6 +169,9 @@ func (c *compiler) text(n *communique.Node, negated bool) (string, error) {
 	default:
 		l = leaf{"plainto_tsquery('english', communique_fold(%s))", n.Text}
 	}
+	if n.Field == "title" || len(words) > 1 && n.Op != communique.OpTerm {
+		c.recheck = true
+	}
 	if !negated {
 		c.rank = append(c.rank, l)
 	}
@@ -130,7 +183,9 @@ func (c *compiler) field(n *communique.Node) (string, error) {
 	switch n.Field {
 	case "org":
 		a := c.arg(v)
-		return "(lower(r.organization) = " + a + " OR EXISTS (SELECT 1 FROM release_entities e WHERE e.release_id = r.id AND e.kind = 'org' AND e.key = " + a + "))", nil
+		// Both sides are index conditions (a BitmapOr of the organisation
+		// index and the primary key) rather than a subplan run per row.
+		return "(lower(r.organization) = " + a + " OR r.id = ANY(ARRAY(SELECT e.release_id FROM release_entities e WHERE e.kind = 'org' AND e.key = " + a + ")))", nil
 	case "source":
 		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
 			return "r.source_id = " + c.arg(id), nil
@@ -173,13 +228,15 @@ func (c *compiler) where(q communique.Query) (string, error) {
 	return strings.Join(conds, " AND "), nil
 }
 
-// rankExpr is the relevance score: weighted text rank with a mild boost for
-// recent releases (a release a year old keeps two thirds of its score).
+// rankExpr is the relevance score of a match: how well its title (weight A)
+// and lede (B) match, over a floor that every match has (the words may be in
+// the body only), with a mild boost for recent releases (a release a year
+// old keeps two thirds of its score). The body's text vector is not read:
+// that is kilobytes from TOAST per match, fifty milliseconds for the
+// thousand matches ranked at a million releases (the SQLite store ranks few
+// matches by bm25 over the body too; a common word by title and lede alike).
 func (c *compiler) rankExpr() string {
-	if len(c.rank) == 0 {
-		return "0"
-	}
-	return "ts_rank(r.search, " + c.tsquery(c.rank) + ") * (1 + 0.5 / (1 + extract(epoch FROM (now() - r.published)) / 31557600.0))"
+	return "(0.1 + ts_rank(r.head, " + c.tsquery(c.rank) + ")) * (1 + 0.5 / (1 + extract(epoch FROM (now() - r.published)) / 31557600.0))"
 }
 
 type cursor struct {
@@ -250,52 +307,62 @@ func (db *DB) Releases(ctx context.Context, q communique.Query) (*communique.Res
 		return nil, err
 	}
 	page := &communique.ResultPage{Total: -1}
-
-	// Total, exact up to countCap; facets over the newest facetCap matches.
-	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM releases r WHERE `+where+` LIMIT `+strconv.Itoa(countCap+1)+`) m`, c.args...).Scan(&page.Total); err != nil {
+	m := matcher{db: db, where: where, args: c.args, until: q.Until}
+	// Counting reads the matches anyway: it keeps the newest that the
+	// page needs (all of them for facets), so that a query with fewer
+	// than caps.count matches reads them once.
+	keep := 0
+	if q.Facets {
+		keep = db.caps.facet
+	}
+	if sort == communique.SortRelevance {
+		keep = max(keep, db.caps.rank)
+	} else if cur.published.IsZero() {
+		keep = max(keep, limit+1)
+	}
+	counted, err := m.count(ctx, q, c.recheck, page, keep)
+	if err != nil {
 		return nil, err
 	}
-	if page.Total > countCap {
-		page.Total = -1
-	}
 	if q.Facets {
-		if page.Facets, err = db.facets(ctx, where, c.args); err != nil {
+		hits := counted
+		if hits == nil {
+			if hits, err = m.newest(ctx, cursor{}, db.caps.facet, false); err != nil {
+				return nil, err
+			}
+		}
+		if page.Facets, err = db.facets(ctx, hits[:min(len(hits), db.caps.facet)]); err != nil {
 			return nil, err
 		}
 	}
 
-	sel := `SELECT ` + releaseColumns
-	var order, pageCond string
-	from := ` FROM releases r WHERE ` + where
+	var hits []hit
 	if sort == communique.SortRelevance {
-		// Relevance ranks the newest rankCap matches: ranking reads each
-		// match's tsvector, and a common word matches much of the corpus.
-		sel += ", " + c.rankExpr() + " AS score"
-		from = ` FROM releases r WHERE r.id IN (SELECT r.id FROM releases r WHERE ` + where + ` ORDER BY r.published DESC, r.id DESC LIMIT ` + strconv.Itoa(rankCap) + `)`
-		order = " ORDER BY score DESC, r.published DESC, r.id DESC OFFSET " + c.arg(cur.offset)
-	} else {
-		sel += ", 0 AS score"
-		if !cur.published.IsZero() {
-			p, id := c.arg(cur.published), c.arg(cur.id)
-			pageCond = " AND (r.published < " + p + " OR (r.published = " + p + " AND r.id < " + id + "))"
+		// Relevance ranks the newest caps.rank matches: ranking reads each
+		// match's text vector, and a common word matches much of the corpus.
+		if hits = counted; hits == nil {
+			if hits, err = m.newest(ctx, cursor{}, db.caps.rank, false); err != nil {
+				return nil, err
+			}
 		}
-		order = " ORDER BY r.published DESC, r.id DESC"
-	}
-	sqlText := sel + from + pageCond + order + ` LIMIT ` + c.arg(limit+1)
-	rows, err := db.pool.Query(ctx, sqlText, c.args...)
-	if err != nil {
-		return nil, fmt.Errorf("searching: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var score float64
-		r, err := scanRelease(scoreRow{rows, &score})
-		if err != nil {
+		hits = hits[:min(len(hits), db.caps.rank)]
+	} else if hits = counted; hits == nil || !cur.published.IsZero() {
+		if hits, err = m.newest(ctx, cur, limit+1, true); err != nil {
 			return nil, err
 		}
-		page.Releases = append(page.Releases, r)
+	} else {
+		hits = hits[:min(len(hits), limit+1)]
 	}
-	if err := rows.Err(); err != nil {
+	ids := make([]int64, len(hits))
+	for i, h := range hits {
+		ids[i] = h.id
+	}
+	if sort == communique.SortRelevance {
+		if ids, err = db.rank(ctx, ids, c.rank, cur.offset, limit+1); err != nil {
+			return nil, err
+		}
+	}
+	if page.Releases, err = db.releasesByID(ctx, ids); err != nil {
 		return nil, err
 	}
 	if len(page.Releases) > limit {
@@ -311,13 +378,310 @@ func (db *DB) Releases(ctx context.Context, q communique.Query) (*communique.Res
 	return page, nil
 }
 
-// scoreRow scans a release row followed by its score.
-type scoreRow struct {
-	rows interface{ Scan(...any) error }
-	dst  *float64
+// matcher finds the releases that match a compiled query.
+type matcher struct {
+	db    *DB
+	where string
+	args  []any
+	// many is true when the query matches more than caps.count releases
+	// (more than caps.recheck candidates when bounded).
+	many bool
+	// bounded is set for a query that re-reads text vectors (see
+	// RecheckCap) with many candidates.
+	bounded bool
+	// bitmap is set for a text query that the planner expects to match
+	// less than BitmapBelow of the releases (see matcher.with).
+	bitmap bool
+	// share is the share of releases the planner expects to match (0 when
+	// unknown), which sizes the first window; all is how many releases
+	// there are, by the planner's statistics.
+	share, all float64
+	// until is the query's upper date bound, where windows start.
+	until time.Time
 }
 
-func (s scoreRow) Scan(dest ...any) error { return s.rows.Scan(append(dest, s.dst)...) }
+// BitmapBelow: a text query expected to match less than this share of the
+// releases is answered through its index bitmaps only. The planner's other
+// choice, walking the date index and testing each release's text vector,
+// costs it next to nothing but reads the vector from TOAST (~17 µs): for a
+// word in one release in forty (with an organisation filter), 0.9 s to find
+// a thousand matches. For a word in every other release it is the better
+// plan (its posting list alone takes 40 ms to read), and the planner's
+// choice stands.
+const BitmapBelow = 0.3
+
+// querier is what matcher.with gives: the pool or a transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// with runs f on the pool or, when m.bitmap, in a transaction where the
+// planner may not scan an index in order nor a whole table.
+func (m matcher) with(ctx context.Context, f func(querier) error) error {
+	if !m.bitmap {
+		return f(m.db.pool)
+	}
+	return pgx.BeginFunc(ctx, m.db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET LOCAL enable_indexscan = off; SET LOCAL enable_seqscan = off`); err != nil {
+			return err
+		}
+		return f(tx)
+	})
+}
+
+// count sets page.Total: exact up to caps.count matches, -1 beyond, and -1
+// for a query that re-reads text vectors with more than caps.recheck
+// candidates (counted exactly by the index alone).
+//
+// When it counted them all, it returns the newest keep matches (non-nil).
+func (m *matcher) count(ctx context.Context, q communique.Query, recheck bool, page *communique.ResultPage, keep int) ([]hit, error) {
+	where, args, limit := m.where, m.args, m.db.caps.count
+	if recheck {
+		lc := &compiler{loose: true}
+		lwhere, err := lc.where(q)
+		if err != nil {
+			return nil, err
+		}
+		n, _, err := m.countUpTo(ctx, lwhere, lc.args, m.db.caps.recheck, true, 0)
+		if err != nil {
+			return nil, err
+		}
+		if n > m.db.caps.recheck {
+			m.many, m.bounded = true, true
+			return nil, nil
+		}
+	}
+	n, hits, err := m.countUpTo(ctx, where, args, limit, !recheck && q.Text != nil, keep)
+	if err != nil {
+		return nil, err
+	}
+	if n > limit {
+		// A listing without text walks the date index: no windows.
+		m.many = q.Text != nil
+		return nil, nil
+	}
+	page.Total = n
+	if hits == nil {
+		hits = []hit{}
+	}
+	return hits, nil
+}
+
+// hit is a match, with what facets count.
+type hit struct {
+	id        int64
+	published time.Time
+	org, lang string
+}
+
+const hitColumns = "r.id, r.published, r.organization, r.language"
+
+func scanHit(row pgx.CollectableRow) (hit, error) {
+	var h hit
+	err := row.Scan(&h.id, &h.published, &h.org, &h.lang)
+	return h, err
+}
+
+// EstimateFactor: a query the planner expects to match more than
+// EstimateFactor times the count bound is not counted. Counting 10,001
+// matches of a word in half the releases takes 60 ms through the GIN index
+// (its posting list alone), more when the planner prefers to read text
+// vectors; the planner's estimate for such a word comes from the column's
+// statistics of its most common words, and is close.
+const EstimateFactor = 2
+
+// countUpTo counts the matches of where up to limit+1 (limit+1 meaning
+// "more than limit"), skipping the count when the planner estimates many
+// more, and returns the newest keep of them when it counted. plan sets
+// m.bitmap from the estimate.
+func (m *matcher) countUpTo(ctx context.Context, where string, args []any, limit int, plan bool, keep int) (int, []hit, error) {
+	sqlText := `SELECT ` + hitColumns + ` FROM release_search r WHERE ` + where
+	est, err := m.db.estimate(ctx, sqlText, args)
+	if err != nil {
+		return 0, nil, fmt.Errorf("searching: %w", err)
+	}
+	if plan {
+		var all float64
+		if err := m.db.pool.QueryRow(ctx, `SELECT reltuples FROM pg_class WHERE oid = 'release_search'::regclass`).Scan(&all); err != nil {
+			return 0, nil, fmt.Errorf("searching: %w", err)
+		}
+		m.bitmap = all > 0 && est < all*BitmapBelow
+		m.all = all
+		if all > 0 {
+			m.share = min(1, est/all)
+		}
+	}
+	if est > float64(limit)*EstimateFactor {
+		return limit + 1, nil, nil
+	}
+	var n int
+	var hits []hit
+	err = m.with(ctx, func(q querier) error {
+		if keep == 0 {
+			return q.QueryRow(ctx, `SELECT count(*) FROM (`+sqlText+` LIMIT `+strconv.Itoa(limit+1)+`) m`, args...).Scan(&n)
+		}
+		rows, err := q.Query(ctx, `SELECT r.id, r.published, r.organization, r.language, count(*) OVER ()
+			FROM (`+sqlText+` LIMIT `+strconv.Itoa(limit+1)+`) r ORDER BY r.published DESC, r.id DESC LIMIT `+strconv.Itoa(keep), args...)
+		if err != nil {
+			return err
+		}
+		hits, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (hit, error) {
+			var h hit
+			err := row.Scan(&h.id, &h.published, &h.org, &h.lang, &n)
+			return h, err
+		})
+		return err
+	})
+	if err != nil {
+		return 0, nil, fmt.Errorf("searching: %w", err)
+	}
+	return n, hits, nil
+}
+
+// estimate is the planner's estimate of the rows query returns.
+func (db *DB) estimate(ctx context.Context, query string, args []any) (float64, error) {
+	var raw []byte
+	if err := db.pool.QueryRow(ctx, `EXPLAIN (FORMAT JSON) `+query, args...).Scan(&raw); err != nil {
+		return 0, err
+	}
+	var plan []struct {
+		Plan struct {
+			Rows float64 `json:"Plan Rows"`
+		}
+	}
+	if err := json.Unmarshal(raw, &plan); err != nil || len(plan) == 0 {
+		return 0, fmt.Errorf("reading the plan: %v", err)
+	}
+	return plan[0].Plan.Rows, nil
+}
+
+// newest returns the IDs of the newest n matches below the cursor, newest
+// first; when the matcher is bounded and exact is false, those among the
+// newest caps.recheck releases or so.
+//
+// Ordering matches by date reads the date of every match, and a common word
+// matches half a million releases. When there are many, newest looks among
+// the newest releases that should hold 2n matches by the planner's estimate
+// (n×16 without one) first — the date index gives the bound, the text index
+// the matches — then among 16 times more, and so on. The result is exact: a
+// window is only used when it holds n matches.
+func (m matcher) newest(ctx context.Context, below cursor, n int, exact bool) ([]hit, error) {
+	w := n * m.db.caps.window
+	if m.share > 0 {
+		// Twice the releases that hold n matches by the planner's estimate.
+		w = max(n, int(min(2*float64(n)/m.share, 1e9)))
+	}
+	if m.bounded && !exact {
+		w = min(w, m.db.caps.recheck)
+	}
+	for m.many {
+		if m.all > 0 && float64(w) > m.all/4 {
+			break // finding the bound would cost more than the window saves
+		}
+		bc := &compiler{}
+		cond := bc.below(below)
+		if !m.until.IsZero() {
+			cond += " AND r.published < " + bc.arg(m.until) // the window starts where the query's dates do
+		}
+		var bound time.Time
+		err := m.db.pool.QueryRow(ctx, `SELECT r.published FROM release_search r WHERE TRUE`+cond+
+			` ORDER BY r.published DESC, r.id DESC OFFSET `+strconv.Itoa(w)+` LIMIT 1`, bc.args...).Scan(&bound)
+		if errors.Is(err, pgx.ErrNoRows) {
+			break // fewer releases than the window
+		}
+		if err != nil {
+			return nil, fmt.Errorf("searching: %w", err)
+		}
+		c := &compiler{args: slices.Clone(m.args)}
+		ids, err := m.ids(ctx, c.below(below)+" AND r.published >= "+c.arg(bound), c.args, n)
+		if err != nil || len(ids) == n || m.bounded && !exact {
+			return ids, err
+		}
+		// The window had k < n matches: the next holds 2n at the share it
+		// showed (the planner's estimate for several words is often off).
+		if k := len(ids); k > 0 {
+			w = max(2*w, int(min(2*float64(n)*float64(w)/float64(k), 1e9)))
+		} else {
+			w *= m.db.caps.window
+		}
+	}
+	c := &compiler{args: slices.Clone(m.args)}
+	return m.ids(ctx, c.below(below), c.args, n)
+}
+
+func (m matcher) ids(ctx context.Context, cond string, args []any, n int) ([]hit, error) {
+	var ids []hit
+	err := m.with(ctx, func(q querier) error {
+		rows, err := q.Query(ctx, `SELECT `+hitColumns+` FROM release_search r WHERE `+m.where+cond+
+			` ORDER BY r.published DESC, r.id DESC LIMIT `+strconv.Itoa(n), args...)
+		if err != nil {
+			return err
+		}
+		ids, err = pgx.CollectRows(rows, scanHit)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("searching: %w", err)
+	}
+	return ids, nil
+}
+
+// below is the condition that keeps releases after the cursor k in date
+// order ("" for none).
+func (c *compiler) below(k cursor) string {
+	if k.published.IsZero() {
+		return ""
+	}
+	p, id := c.arg(k.published), c.arg(k.id)
+	return " AND (r.published < " + p + " OR (r.published = " + p + " AND r.id < " + id + "))"
+}
+
+// rank orders ids by relevance to the positive leaves and returns the n
+// from offset on.
+func (db *DB) rank(ctx context.Context, ids []int64, leaves []leaf, offset, n int) ([]int64, error) {
+	if len(leaves) == 0 { // only filters or exclusions: newest first
+		return ids[min(offset, len(ids)):min(offset+n, len(ids))], nil
+	}
+	c := &compiler{rank: leaves}
+	score := c.rankExpr()
+	rows, err := db.pool.Query(ctx, `SELECT r.id FROM release_search r WHERE r.id = ANY(`+c.arg(ids)+`)
+		ORDER BY `+score+` DESC, r.published DESC, r.id DESC OFFSET `+c.arg(offset)+` LIMIT `+c.arg(n), c.args...)
+	if err != nil {
+		return nil, fmt.Errorf("ranking: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[int64])
+}
+
+// releasesByID reads the releases of ids, in that order.
+func (db *DB) releasesByID(ctx context.Context, ids []int64) ([]*communique.Release, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := db.pool.Query(ctx, `SELECT `+releaseColumns+` FROM releases r WHERE r.id = ANY($1)`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("searching: %w", err)
+	}
+	defer rows.Close()
+	byID := make(map[int64]*communique.Release, len(ids))
+	for rows.Next() {
+		r, err := scanRelease(rows)
+		if err != nil {
+			return nil, err
+		}
+		byID[r.ID] = r
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]*communique.Release, 0, len(ids))
+	for _, id := range ids {
+		if r := byID[id]; r != nil { // deleted since it matched
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
 
 // snippets highlights the matches of the query's positive terms in each
 // release of the page, with \x02 … \x03 around them.
@@ -350,38 +714,59 @@ func (db *DB) snippets(ctx context.Context, rs []*communique.Release, leaves []l
 	return out, rows.Err()
 }
 
-// facets counts the result set by organisation, country, language and month.
-func (db *DB) facets(ctx context.Context, where string, args []any) (*communique.Facets, error) {
-	f := &communique.Facets{}
-	// Facets count the newest facetCap matches: exact for most result sets,
-	// bounded work for a common word.
-	where = `r.id IN (SELECT r.id FROM releases r WHERE ` + where + ` ORDER BY r.published DESC, r.id DESC LIMIT ` + strconv.Itoa(facetCap) + `)`
-	queries := []struct {
-		dst *[]communique.FacetCount
-		sql string
-	}{
-		{&f.Organizations, `SELECT r.organization, count(*) FROM releases r WHERE ` + where + ` AND r.organization <> '' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20`},
-		{&f.Languages, `SELECT r.language, count(*) FROM releases r WHERE ` + where + ` AND r.language <> '' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20`},
-		{&f.Months, `SELECT to_char(r.published AT TIME ZONE 'UTC', 'YYYY-MM'), count(*) FROM releases r WHERE ` + where + ` GROUP BY 1 ORDER BY 1 DESC LIMIT 24`},
-		{&f.Countries, `SELECT upper(e.key), count(*) FROM releases r JOIN release_entities e ON e.release_id = r.id AND e.kind = 'country' WHERE ` + where + ` GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20`},
+// facets counts hits (the newest caps.facet matches: exact for most
+// result sets, bounded work for a common word, when Total says the set was
+// not counted) by organisation, language, month and country.
+func (db *DB) facets(ctx context.Context, hits []hit) (*communique.Facets, error) {
+	orgs, langs, months := map[string]int{}, map[string]int{}, map[string]int{}
+	ids := make([]int64, len(hits))
+	for i, h := range hits {
+		ids[i] = h.id
+		if h.org != "" {
+			orgs[h.org]++
+		}
+		if h.lang != "" {
+			langs[h.lang]++
+		}
+		months[h.published.UTC().Format("2006-01")]++
 	}
-	for _, fq := range queries {
-		rows, err := db.pool.Query(ctx, fq.sql, args...)
+	countries := map[string]int{}
+	if len(ids) > 0 {
+		rows, err := db.pool.Query(ctx, `SELECT upper(e.key), count(*) FROM release_entities e
+			WHERE e.release_id = ANY($1) AND e.kind = 'country' GROUP BY 1`, ids)
 		if err != nil {
 			return nil, fmt.Errorf("facets: %w", err)
 		}
 		for rows.Next() {
-			var fc communique.FacetCount
-			if err := rows.Scan(&fc.Value, &fc.Count); err != nil {
+			var k string
+			var n int
+			if err := rows.Scan(&k, &n); err != nil {
 				rows.Close()
 				return nil, err
 			}
-			*fq.dst = append(*fq.dst, fc)
+			countries[k] = n
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return nil, err
 		}
 	}
+	top := func(m map[string]int, n int) []communique.FacetCount {
+		fs := make([]communique.FacetCount, 0, len(m))
+		for v, c := range m {
+			fs = append(fs, communique.FacetCount{Value: v, Count: c})
+		}
+		slices.SortFunc(fs, func(a, b communique.FacetCount) int {
+			if a.Count != b.Count {
+				return b.Count - a.Count
+			}
+			return strings.Compare(a.Value, b.Value)
+		})
+		return fs[:min(n, len(fs))]
+	}
+	f := &communique.Facets{Organizations: top(orgs, 20), Languages: top(langs, 20), Countries: top(countries, 20)}
+	f.Months = top(months, len(months))
+	slices.SortFunc(f.Months, func(a, b communique.FacetCount) int { return strings.Compare(b.Value, a.Value) })
+	f.Months = f.Months[:min(24, len(f.Months))]
 	return f, nil
 }
