@@ -21,8 +21,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/communique-news/communique"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -165,6 +169,12 @@ type Config struct {
 	// Postgres, a postgres:// URL, measures the PostgreSQL store instead, in
 	// a schema of its own that is dropped at the end.
 	Postgres string
+	// Keep leaves the store in place at the end (its location goes to Log),
+	// and Reuse measures the queries on a store kept earlier (a directory,
+	// or a schema with Postgres) without loading: building a million
+	// releases takes a quarter of an hour on SQLite, an hour on PostgreSQL.
+	Keep  bool
+	Reuse string
 }
 
 // Bulk is a store that can load many releases in one transaction.
@@ -177,16 +187,25 @@ type Bulk interface {
 // it (after the load) and remove it.
 func tempStore(ctx context.Context, cfg Config) (st Bulk, size func() (int64, error), done func(), err error) {
 	if cfg.Postgres != "" {
-		return tempPostgres(ctx, cfg.Postgres)
+		return tempPostgres(ctx, cfg)
 	}
-	dir, err := os.MkdirTemp(cfg.Dir, "communique-bench-search-")
-	if err != nil {
-		return nil, nil, nil, err
+	dir := cfg.Reuse
+	if dir == "" {
+		if dir, err = os.MkdirTemp(cfg.Dir, "communique-bench-search-"); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	remove := func() {
+		if cfg.Keep || cfg.Reuse != "" {
+			logf(cfg.Log, "kept the store in %s (--reuse %s)\n", dir, dir)
+			return
+		}
+		os.RemoveAll(dir)
 	}
 	path := filepath.Join(dir, "communique.db")
 	db, err := sqlite.Open(ctx, path)
 	if err != nil {
-		os.RemoveAll(dir)
+		remove()
 		return nil, nil, nil, err
 	}
 	size = func() (int64, error) {
@@ -204,21 +223,35 @@ func tempStore(ctx context.Context, cfg Config) (st Bulk, size func() (int64, er
 		}
 		return n, nil
 	}
-	return db, size, func() { db.Close(); os.RemoveAll(dir) }, nil
+	return db, size, func() { db.Close(); remove() }, nil
 }
 
-func tempPostgres(ctx context.Context, url string) (Bulk, func() (int64, error), func(), error) {
+func logf(w io.Writer, format string, args ...any) {
+	if w != nil {
+		fmt.Fprintf(w, format, args...)
+	}
+}
+
+func tempPostgres(ctx context.Context, c Config) (Bulk, func() (int64, error), func(), error) {
+	url := c.Postgres
 	admin, err := pgxpool.New(ctx, url)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	schema := fmt.Sprintf("communique_searchbench_%d", time.Now().UnixNano())
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		admin.Close()
-		return nil, nil, nil, err
+	schema := c.Reuse
+	if schema == "" {
+		schema = fmt.Sprintf("communique_searchbench_%d", time.Now().UnixNano())
+		if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+			admin.Close()
+			return nil, nil, nil, err
+		}
 	}
 	drop := func() {
-		admin.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		if c.Keep || c.Reuse != "" {
+			logf(c.Log, "kept the store in schema %s (--reuse %s)\n", schema, schema)
+		} else {
+			admin.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		}
 		admin.Close()
 	}
 	cfg, err := pgxpool.ParseConfig(url)
@@ -233,8 +266,10 @@ func tempPostgres(ctx context.Context, url string) (Bulk, func() (int64, error),
 		return nil, nil, nil, err
 	}
 	size := func() (int64, error) {
-		if _, err := admin.Exec(ctx, "VACUUM ANALYZE "+schema+".releases"); err != nil {
-			return 0, err
+		for _, t := range []string{"releases", "release_search"} {
+			if _, err := admin.Exec(ctx, "VACUUM ANALYZE "+schema+"."+t); err != nil {
+				return 0, err
+			}
 		}
 		var n int64
 		err := admin.QueryRow(ctx, `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c
@@ -261,9 +296,12 @@ type Result struct {
 	Kinds map[string][2]float64 `json:"kinds,omitempty"`
 }
 
-// Load fills db with n synthetic releases in transactions of batch, and
-// returns how long the inserts took.
-func Load(ctx context.Context, db Bulk, g *Generator, n, batch int, log io.Writer) (time.Duration, error) {
+// Load fills db with n synthetic releases in transactions of batch, from
+// loaders goroutines at once, and returns how long the inserts took: with
+// one loader, the time spent in the store; with more, the wall-clock time of
+// the whole load (PostgreSQL indexes in its own processes, so two loaders
+// keep both cores busy).
+func Load(ctx context.Context, db Bulk, g *Generator, n, batch, loaders int, log io.Writer) (time.Duration, error) {
 	if batch <= 0 {
 		batch = 1000
 	}
@@ -275,23 +313,45 @@ func Load(ctx context.Context, db Bulk, g *Generator, n, batch int, log io.Write
 		}
 		ids = append(ids, s.ID)
 	}
-	var spent time.Duration
-	rs := make([]*communique.Release, 0, batch)
-	for i := 0; i < n; {
-		rs = rs[:0]
-		for ; i < n && len(rs) < batch; i++ {
-			rs = append(rs, g.Release(i, ids))
-		}
-		start := time.Now()
-		if err := db.CreateReleases(ctx, rs); err != nil {
-			return spent, err
-		}
-		spent += time.Since(start)
-		if log != nil && (i%(batch*20) == 0 || i == n) {
-			fmt.Fprintf(log, "loaded %d/%d releases (%.0f/s)\n", i, n, float64(i)/spent.Seconds())
-		}
+	var (
+		mu     sync.Mutex
+		spent  time.Duration
+		loaded int
+		next   atomic.Int64
+	)
+	wall := time.Now()
+	eg, ctx := errgroup.WithContext(ctx)
+	for range max(1, loaders) {
+		eg.Go(func() error {
+			rs := make([]*communique.Release, 0, batch)
+			for {
+				first := int(next.Add(int64(batch))) - batch
+				if first >= n {
+					return nil
+				}
+				rs = rs[:0]
+				for i := first; i < min(n, first+batch); i++ {
+					rs = append(rs, g.Release(i, ids))
+				}
+				start := time.Now()
+				if err := db.CreateReleases(ctx, rs); err != nil {
+					return err
+				}
+				mu.Lock()
+				spent += time.Since(start)
+				if loaders > 1 {
+					spent = time.Since(wall)
+				}
+				loaded += len(rs)
+				if log != nil && (loaded%(batch*20) == 0 || loaded == n) {
+					fmt.Fprintf(log, "loaded %d/%d releases (%.0f/s)\n", loaded, n, float64(loaded)/spent.Seconds())
+				}
+				mu.Unlock()
+			}
+		})
 	}
-	return spent, nil
+	err := eg.Wait()
+	return spent, err
 }
 
 // Queries is the fixed mix of queries, by kind, for a corpus made by g.
@@ -332,13 +392,22 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	defer done()
 	g := NewGenerator(cfg.Seed)
 	cpu0 := cpuTime()
-	spent, err := Load(ctx, db, g, cfg.Releases, cfg.Batch, cfg.Log)
-	if err != nil {
-		return nil, err
+	loaders := 1 // SQLite has one writer
+	if cfg.Postgres != "" {
+		loaders = 2
+	}
+	var spent time.Duration
+	if cfg.Reuse == "" {
+		if spent, err = Load(ctx, db, g, cfg.Releases, cfg.Batch, loaders, cfg.Log); err != nil {
+			return nil, err
+		}
 	}
 	cpu := cpuTime() - cpu0
-	res := &Result{Releases: cfg.Releases, IndexPerS: round(float64(cfg.Releases)/spent.Seconds(), 1), Kinds: map[string][2]float64{}}
-	if cpu > 0 && cfg.Postgres == "" {
+	res := &Result{Releases: cfg.Releases, Kinds: map[string][2]float64{}}
+	if spent > 0 {
+		res.IndexPerS = round(float64(cfg.Releases)/spent.Seconds(), 1)
+	}
+	if spent > 0 && cpu > 0 && cfg.Postgres == "" {
 		// The CPU time includes generating the releases (PostgreSQL's
 		// indexing happens in the server process, not counted here).
 		res.IndexPerCPUS = round(float64(cfg.Releases)/cpu.Seconds(), 1)
@@ -352,6 +421,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	res.DBBytesPerRelease = round(float64(bytes)/float64(cfg.Releases), 0)
 
 	var all, facets []time.Duration
+	type timed struct {
+		kind, text string
+		d          time.Duration
+	}
+	var slowest []timed
 	qs := Queries(g, cfg.Rounds)
 	kinds := make([]string, 0, len(qs))
 	for k := range qs {
@@ -377,6 +451,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 				fmt.Fprintf(cfg.Log, "%-12s %-50q %6d results %8.2f ms\n", kind, text, p.Total, ms(d))
 			}
 			times = append(times, d)
+			slowest = append(slowest, timed{kind, text, d})
 		}
 		if kind == "facets" {
 			facets = append(facets, times...)
@@ -384,6 +459,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			all = append(all, times...)
 		}
 		res.Kinds[kind] = [2]float64{round(ms(percentile(times, 50)), 2), round(ms(percentile(times, 99)), 2)}
+	}
+	if cfg.Log != nil {
+		slices.SortFunc(slowest, func(a, b timed) int { return int(b.d - a.d) })
+		fmt.Fprintln(cfg.Log, "slowest queries:")
+		for _, t := range slowest[:min(8, len(slowest))] {
+			fmt.Fprintf(cfg.Log, "  %-12s %-50q %8.2f ms\n", t.kind, t.text, ms(t.d))
+		}
 	}
 	res.P50Ms = round(ms(percentile(all, 50)), 2)
 	res.P99Ms = round(ms(percentile(all, 99)), 2)

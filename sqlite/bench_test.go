@@ -77,7 +77,7 @@ func corpus(b *testing.B) (*sqlite.DB, *searchbench.Generator) {
 			return
 		}
 		corpusGen = searchbench.NewGenerator(1)
-		if _, corpusErr = searchbench.Load(ctx, corpusDB, corpusGen, 3000, 500, nil); corpusErr == nil {
+		if _, corpusErr = searchbench.Load(ctx, corpusDB, corpusGen, 3000, 500, 1, nil); corpusErr == nil {
 			corpusErr = corpusDB.Optimize(ctx)
 		}
 	})

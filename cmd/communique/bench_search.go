@@ -14,7 +14,7 @@ func init() {
 }
 
 func runBenchSearch(ctx context.Context, e env) error {
-	fs := newFlags(e, "bench search", "bench search --releases N [--db postgres://…] [--json] [--dir DIR] [--rounds N] [--batch N]")
+	fs := newFlags(e, "bench search", "bench search --releases N [--db postgres://…] [--json] [--dir DIR] [--rounds N] [--batch N] [--keep | --reuse DIR|SCHEMA]")
 	n := fs.Int("releases", 20000, "synthetic releases to index")
 	dir := fs.String("dir", "", "directory for the temporary store (default: the system's temporary directory)")
 	asJSON := fs.Bool("json", false, "print only the JSON line (no progress)")
@@ -22,6 +22,8 @@ func runBenchSearch(ctx context.Context, e env) error {
 	batch := fs.Int("batch", 1000, "releases per transaction while loading")
 	seed := fs.Uint64("seed", 1, "corpus seed")
 	db := fs.String("db", "", "postgres://… to measure the PostgreSQL store (in a temporary schema) instead of SQLite")
+	keep := fs.Bool("keep", false, "keep the store at the end (its location is printed) to measure it again with --reuse")
+	reuse := fs.String("reuse", "", "measure the queries on a store kept with --keep (its directory, or its schema with --db), without loading")
 	if err := parseFlags(fs, e); err != nil {
 		return err
 	}
@@ -29,7 +31,7 @@ func runBenchSearch(ctx context.Context, e env) error {
 	if *asJSON {
 		log = nil
 	}
-	res, err := searchbench.Run(ctx, searchbench.Config{Releases: *n, Dir: *dir, Rounds: *rounds, Batch: *batch, Seed: *seed, Log: log, Postgres: *db})
+	res, err := searchbench.Run(ctx, searchbench.Config{Releases: *n, Dir: *dir, Rounds: *rounds, Batch: *batch, Seed: *seed, Log: log, Postgres: *db, Keep: *keep, Reuse: *reuse})
 	if err != nil {
 		return err
 	}
