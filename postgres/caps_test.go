@@ -94,6 +94,12 @@ func TestCaps(t *testing.T) {
 		t.Errorf("listing by date = %v, want %v", got, want)
 	}
 
+	// The whole store is counted exactly, past the bound (the home page, and
+	// migrate's check of what it copied).
+	if p, err := db.Releases(ctx, communique.Query{Limit: 1}); err != nil || p.Total != 40 {
+		t.Errorf("listing everything: Total %v (%v), want 40", p, err)
+	}
+
 	// Relevance ranks the 4 newest matches, and its pages follow one another.
 	common := matching("common")
 	p, err := db.Releases(ctx, communique.Query{Text: term("common"), Limit: 10})

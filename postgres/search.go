@@ -443,7 +443,7 @@ func (m *matcher) count(ctx context.Context, q communique.Query, recheck bool, p
 		if err != nil {
 			return nil, err
 		}
-		n, _, err := m.countUpTo(ctx, lwhere, lc.args, m.db.caps.recheck, true, 0)
+		n, _, err := m.countUpTo(ctx, lwhere, lc.args, m.db.caps.recheck, 0, true, true)
 		if err != nil {
 			return nil, err
 		}
@@ -452,7 +452,14 @@ func (m *matcher) count(ctx context.Context, q communique.Query, recheck bool, p
 			return nil, nil
 		}
 	}
-	n, hits, err := m.countUpTo(ctx, where, args, limit, !recheck && q.Text != nil, keep)
+	if where == "TRUE" {
+		// The whole store (the home page, a migration's check): exact.
+		if err := m.db.pool.QueryRow(ctx, `SELECT count(*) FROM release_search`).Scan(&page.Total); err != nil {
+			return nil, fmt.Errorf("counting: %w", err)
+		}
+		return nil, nil
+	}
+	n, hits, err := m.countUpTo(ctx, where, args, limit, keep, q.Text != nil, !recheck && q.Text != nil)
 	if err != nil {
 		return nil, err
 	}
@@ -492,14 +499,17 @@ func scanHit(row pgx.CollectableRow) (hit, error) {
 const EstimateFactor = 2
 
 // countUpTo counts the matches of where up to limit+1 (limit+1 meaning
-// "more than limit"), skipping the count when the planner estimates many
-// more, and returns the newest keep of them when it counted. plan sets
-// m.bitmap from the estimate.
-func (m *matcher) countUpTo(ctx context.Context, where string, args []any, limit int, plan bool, keep int) (int, []hit, error) {
+// "more than limit") and returns the newest keep of them. With estimated
+// (text queries), it skips the count when the planner expects many more;
+// plan sets m.bitmap and m.share from the estimate.
+func (m *matcher) countUpTo(ctx context.Context, where string, args []any, limit, keep int, estimated, plan bool) (int, []hit, error) {
 	sqlText := `SELECT ` + hitColumns + ` FROM release_search r WHERE ` + where
-	est, err := m.db.estimate(ctx, sqlText, args)
-	if err != nil {
-		return 0, nil, fmt.Errorf("searching: %w", err)
+	var est float64
+	if estimated {
+		var err error
+		if est, err = m.db.estimate(ctx, sqlText, args); err != nil {
+			return 0, nil, fmt.Errorf("searching: %w", err)
+		}
 	}
 	if plan {
 		var all float64
@@ -517,7 +527,7 @@ func (m *matcher) countUpTo(ctx context.Context, where string, args []any, limit
 	}
 	var n int
 	var hits []hit
-	err = m.with(ctx, func(q querier) error {
+	err := m.with(ctx, func(q querier) error {
 		if keep == 0 {
 			return q.QueryRow(ctx, `SELECT count(*) FROM (`+sqlText+` LIMIT `+strconv.Itoa(limit+1)+`) m`, args...).Scan(&n)
 		}
