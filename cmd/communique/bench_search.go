@@ -10,7 +10,7 @@ import (
 )
 
 func init() {
-	benches["search"] = command{"index and query N synthetic releases: bench search --releases N [--json] [--dir DIR]", runBenchSearch}
+	benches["search"] = command{"index and query N synthetic releases: bench search --releases N [--db postgres://…] [--json] [--keep | --reuse DIR|SCHEMA]", runBenchSearch}
 }
 
 func runBenchSearch(ctx context.Context, e env) error {
