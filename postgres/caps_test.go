@@ -138,6 +138,13 @@ func TestCaps(t *testing.T) {
 	if got, want := all(communique.Query{Text: phrase, Sort: communique.SortDate, Limit: 4}), ids(common); !slices.Equal(got, want) {
 		t.Errorf("a phrase by date past the recheck bound = %v, want %v", got, want)
 	}
+	// A title: prefix re-reads vectors too; its candidates are the releases
+	// with the prefix anywhere (27 here, past the bound).
+	titled := &communique.Node{Op: communique.OpPrefix, Field: "title", Text: "comm"}
+	if p, err := db.Releases(ctx, communique.Query{Text: titled}); err != nil || p.Total != -1 || len(p.Releases) != 1 || p.Releases[0].ID != rs[17].ID {
+		t.Errorf("title:comm* = %+v, %v; want Total -1 and release %d", p, err, rs[17].ID)
+	}
+
 	// Under it, a phrase is counted: seven releases have "words sparse".
 	db.caps.count = 100
 	if p, err := db.Releases(ctx, communique.Query{Text: &communique.Node{Op: communique.OpPhrase, Text: "words sparse"}}); err != nil || p.Total != 7 || len(p.Releases) != 4 {

@@ -148,7 +148,7 @@ func (c *compiler) text(n *communique.Node, negated bool) (string, error) {
 	}
 	var l leaf
 	switch {
-	case c.loose && n.Op == communique.OpPrefix && len(words) > 1:
+	case c.loose && n.Op == communique.OpPrefix:
 		l = leaf{"to_tsquery('english', communique_fold(%s))", lexquery(words, "&", ":*")}
 	case c.loose && (n.Field == "title" || n.Op == communique.OpPhrase):
 		l = leaf{"plainto_tsquery('english', communique_fold(%s))", n.Text}
