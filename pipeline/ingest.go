@@ -287,6 +287,12 @@ func (p *Pipeline) lockDecision(ctx context.Context, rel *communique.Release, co
 		p.decide.Lock()
 		return p.decide.Unlock, nil
 	}
+	return l.LockDecision(ctx, decisionKeys(rel, copyURL, claimed))
+}
+
+// decisionKeys are the keys of the decision about rel: two decisions that
+// share none cannot find each other's release.
+func decisionKeys(rel *communique.Release, copyURL, claimed string) []string {
 	keys := []string{"url " + rel.URL, "hash " + rel.ContentHash}
 	for _, u := range []string{copyURL, claimed} {
 		if u != "" {
@@ -296,7 +302,7 @@ func (p *Pipeline) lockDecision(ctx context.Context, rel *communique.Release, co
 	for i, b := range dedup.Blocks(rel.Fingerprint) {
 		keys = append(keys, fmt.Sprintf("block %d %d", i, b))
 	}
-	return l.LockDecision(ctx, keys)
+	return keys
 }
 
 // maxSimilar is how many releases sharing a fingerprint block are compared.
