@@ -339,7 +339,8 @@ func (db *DB) Releases(ctx context.Context, q communique.Query) (*communique.Res
 	var hits []hit
 	if sort == communique.SortRelevance {
 		// Relevance ranks the newest caps.rank matches: ranking reads each
-		// match's text vector, and a common word matches much of the corpus.
+		// match's title+lede vector, and a common word matches much of the
+		// corpus.
 		if hits = counted; hits == nil {
 			if hits, err = m.newest(ctx, cursor{}, db.caps.rank, false); err != nil {
 				return nil, err
