@@ -3,10 +3,10 @@
 -- At a million releases, a query word can match half the corpus, and every
 -- search sorts, counts or facets its matches by date, organisation and
 -- language. Read from releases, that touches a heap of ~0.5 GB (its rows
--- carry the title, lede and the pointers to the body and HTML); read from
--- release_search (~70 bytes a row besides the text vector, stored apart),
--- it touches ~70 MB that stay in shared buffers. A trigger keeps it in step
--- with releases, whoever writes.
+-- carry the title, lede and the pointers to the body and HTML) and the
+-- full text vectors; read from release_search, rows of ~400 bytes (the
+-- title+lede vector is most of it; the full vector is stored apart). A
+-- trigger keeps it in step with releases, whoever writes.
 
 CREATE TABLE release_search (
 	id           bigint PRIMARY KEY REFERENCES releases (id) ON DELETE CASCADE,
