@@ -1,6 +1,10 @@
 package communique
 
-import "time"
+import (
+	"slices"
+	"strings"
+	"time"
+)
 
 // Query is a request for releases: a listing (no Text) or a search. It is
 // what the search package parses a query string into, and what every Store
@@ -80,4 +84,27 @@ type Facets struct {
 type FacetCount struct {
 	Value string `json:"value"`
 	Count int    `json:"count"`
+}
+
+// TopFacets is the n most frequent values of counts, most frequent first
+// (ties by value), or with byValue the n greatest values, greatest first
+// (months); all of them when n <= 0. Every store's facets come through it.
+func TopFacets(counts map[string]int, n int, byValue bool) []FacetCount {
+	out := make([]FacetCount, 0, len(counts))
+	for v, c := range counts {
+		out = append(out, FacetCount{Value: v, Count: c})
+	}
+	slices.SortFunc(out, func(a, b FacetCount) int {
+		if !byValue && a.Count != b.Count {
+			return b.Count - a.Count
+		}
+		if byValue {
+			return strings.Compare(b.Value, a.Value)
+		}
+		return strings.Compare(a.Value, b.Value)
+	})
+	if n > 0 && len(out) > n {
+		out = out[:n]
+	}
+	return out
 }

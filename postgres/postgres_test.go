@@ -21,6 +21,18 @@ import (
 // so that tests (and test packages) never see each other's rows.
 func testDB(t testing.TB) *DB {
 	t.Helper()
+	db, err := OpenConfig(context.Background(), testSchema(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// testSchema makes an empty schema, dropped when the test ends (after the
+// test's own cleanups), and returns a pool configuration that works in it.
+func testSchema(t testing.TB) *pgxpool.Config {
+	t.Helper()
 	url := os.Getenv("COMMUNIQUE_TEST_POSTGRES")
 	if url == "" {
 		t.Skip("COMMUNIQUE_TEST_POSTGRES is not set (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable); skipping PostgreSQL tests")
@@ -37,21 +49,16 @@ func testDB(t testing.TB) *DB {
 		admin.Close()
 		t.Fatal(err)
 	}
+	t.Cleanup(func() {
+		admin.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		admin.Close()
+	})
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.ConnConfig.RuntimeParams["search_path"] = schema + ",public"
-	db, err := OpenConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		db.Close()
-		admin.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-		admin.Close()
-	})
-	return db
+	return cfg
 }
 
 func TestMigrationsTwice(t *testing.T) {

@@ -762,22 +762,6 @@ func (db *DB) facets(ctx context.Context, hits []hit) (*communique.Facets, error
 			return nil, err
 		}
 	}
-	top := func(m map[string]int, n int) []communique.FacetCount {
-		fs := make([]communique.FacetCount, 0, len(m))
-		for v, c := range m {
-			fs = append(fs, communique.FacetCount{Value: v, Count: c})
-		}
-		slices.SortFunc(fs, func(a, b communique.FacetCount) int {
-			if a.Count != b.Count {
-				return b.Count - a.Count
-			}
-			return strings.Compare(a.Value, b.Value)
-		})
-		return fs[:min(n, len(fs))]
-	}
-	f := &communique.Facets{Organizations: top(orgs, 20), Languages: top(langs, 20), Countries: top(countries, 20)}
-	f.Months = top(months, len(months))
-	slices.SortFunc(f.Months, func(a, b communique.FacetCount) int { return strings.Compare(b.Value, a.Value) })
-	f.Months = f.Months[:min(24, len(f.Months))]
-	return f, nil
+	return &communique.Facets{Organizations: communique.TopFacets(orgs, 20, false), Languages: communique.TopFacets(langs, 20, false),
+		Countries: communique.TopFacets(countries, 20, false), Months: communique.TopFacets(months, 24, true)}, nil
 }

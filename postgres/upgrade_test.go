@@ -2,9 +2,6 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -16,30 +13,13 @@ import (
 // release_search, with a release in it: after the upgrade it is found by
 // its words, its title ranks, and new writes are searchable.
 func TestUpgradeTo004(t *testing.T) {
-	url := os.Getenv("COMMUNIQUE_TEST_POSTGRES")
-	if url == "" {
-		t.Skip("COMMUNIQUE_TEST_POSTGRES is not set; skipping PostgreSQL tests")
-	}
+	cfg := testSchema(t)
 	ctx := context.Background()
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "t_" + hex.EncodeToString(b)
-	cfg, err := pgxpool.ParseConfig(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.ConnConfig.RuntimeParams["search_path"] = schema + ",public"
 	old, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		old.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-		old.Close()
-	})
-	if _, err := old.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
+	defer old.Close()
 	if _, err := old.Exec(ctx, `CREATE TABLE schema_migrations (name text PRIMARY KEY, applied timestamptz NOT NULL DEFAULT now())`); err != nil {
 		t.Fatal(err)
 	}

@@ -866,7 +866,7 @@ func facets(ctx context.Context, tx *sql.Tx, p plan, args []any, limit int) (*co
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("facets: %w", err)
 	}
-	f := &communique.Facets{Organizations: top(orgs, 20, false), Languages: top(langs, 20, false), Months: top(months, 24, true)}
+	f := &communique.Facets{Organizations: communique.TopFacets(orgs, 20, false), Languages: communique.TopFacets(langs, 20, false), Months: communique.TopFacets(months, 24, true)}
 	f.Countries, err = facetRows(ctx, tx, "SELECT upper(e.key), count(*) FROM (SELECT "+p.id()+" AS id"+set+") s JOIN release_entities e ON e.release_id = s.id AND e.kind = 'country' GROUP BY e.key ORDER BY 2 DESC, 1 LIMIT 20", args...)
 	if err != nil {
 		return nil, fmt.Errorf("facets: %w", err)
@@ -874,24 +874,3 @@ func facets(ctx context.Context, tx *sql.Tx, p plan, args []any, limit int) (*co
 	return f, nil
 }
 
-// top is the n most frequent values of counts, most frequent first (ties
-// by value), or for byValue the n greatest values, greatest first.
-func top(counts map[string]int, n int, byValue bool) []communique.FacetCount {
-	out := make([]communique.FacetCount, 0, len(counts))
-	for v, c := range counts {
-		out = append(out, communique.FacetCount{Value: v, Count: c})
-	}
-	slices.SortFunc(out, func(a, b communique.FacetCount) int {
-		if !byValue && a.Count != b.Count {
-			return b.Count - a.Count
-		}
-		if byValue {
-			return strings.Compare(b.Value, a.Value)
-		}
-		return strings.Compare(a.Value, b.Value)
-	})
-	if len(out) > n {
-		out = out[:n]
-	}
-	return out
-}

@@ -87,12 +87,7 @@ func (f *fakeStore) Organizations(ctx context.Context) ([]communique.FacetCount,
 	for _, r := range f.releases {
 		n[r.Organization]++
 	}
-	var out []communique.FacetCount
-	for k, v := range n {
-		out = append(out, communique.FacetCount{Value: k, Count: v})
-	}
-	slices.SortFunc(out, func(a, b communique.FacetCount) int { return b.Count - a.Count })
-	return out, nil
+	return communique.TopFacets(n, 0, false), nil
 }
 
 // Releases filters by organisation, source and dates, matches the words of
@@ -139,16 +134,16 @@ func (f *fakeStore) Releases(ctx context.Context, q communique.Query) (*communiq
 			langs[r.Language]++
 			months[r.Published.Format("2006-01")]++
 		}
-		page.Facets.Organizations = counts(orgs)
-		page.Facets.Languages = counts(langs)
-		page.Facets.Months = counts(months)
+		page.Facets.Organizations = communique.TopFacets(orgs, 0, false)
+		page.Facets.Languages = communique.TopFacets(langs, 0, false)
+		page.Facets.Months = communique.TopFacets(months, 0, false)
 		countries := map[string]int{}
 		for _, r := range hits {
 			for _, c := range releaseCountries(r) {
 				countries[c]++
 			}
 		}
-		page.Facets.Countries = counts(countries)
+		page.Facets.Countries = communique.TopFacets(countries, 0, false)
 	}
 	off := 0
 	if q.Cursor != "" {
@@ -243,20 +238,6 @@ func releaseCountries(r *communique.Release) []string {
 			add(p.Country)
 		}
 	}
-	return out
-}
-
-func counts(m map[string]int) []communique.FacetCount {
-	var out []communique.FacetCount
-	for k, v := range m {
-		out = append(out, communique.FacetCount{Value: k, Count: v})
-	}
-	slices.SortFunc(out, func(a, b communique.FacetCount) int {
-		if a.Count != b.Count {
-			return b.Count - a.Count
-		}
-		return strings.Compare(a.Value, b.Value)
-	})
 	return out
 }
 
