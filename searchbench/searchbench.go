@@ -48,16 +48,18 @@ const (
 
 // Generator makes synthetic releases.
 type Generator struct {
-	seed  uint64
-	words []string
-	orgs  []string
+	seed     uint64
+	releases int
+	words    []string
+	orgs     []string
 }
 
-// NewGenerator makes the vocabulary and organisations for seed.
-func NewGenerator(seed uint64) *Generator {
+// NewGenerator makes the vocabulary and organisations for seed, for a corpus
+// of n releases (which spreads their dates, see Release).
+func NewGenerator(seed uint64, n int) *Generator {
 	r := rand.New(rand.NewPCG(seed, 0x5eed))
 	syll := []string{"ka", "lo", "mi", "ne", "ta", "ri", "so", "vu", "de", "fa", "gi", "ho", "ju", "be", "ca", "po", "qua", "ze", "xi", "wa", "ly", "str", "an", "el", "or"}
-	g := &Generator{seed: seed}
+	g := &Generator{seed: seed, releases: max(n, 1)}
 	seen := map[string]bool{}
 	for len(g.words) < vocabulary {
 		n := 1 + r.IntN(4)
@@ -88,7 +90,17 @@ func (g *Generator) Word(i int) string { return g.words[i] }
 // Org is organisation i.
 func (g *Generator) Org(i int) string { return g.orgs[i] }
 
-// Release makes release i (0-based) deterministically, for the source IDs given.
+// Jitter is how far a release's date strays from its place in the corpus.
+const Jitter = 7 * 24 * time.Hour
+
+// Release makes release i (0-based) deterministically, for the source IDs
+// given.
+//
+// Release i of n is published about i/n of the way through the five years,
+// give or take Jitter: a newswire stores releases when they appear, so its
+// storage order follows publication order, as the pipeline's does (a late
+// find or a feed's backlog strays by days). Stores lay rows out in the order
+// they are added, so this decides where the newest releases of a query are.
 func (g *Generator) Release(i int, sourceIDs []int64) *communique.Release {
 	r := rand.New(rand.NewPCG(g.seed, uint64(i)))
 	zw := rand.NewZipf(r, 1.07, 2, vocabulary-1)
@@ -145,7 +157,8 @@ func (g *Generator) Release(i int, sourceIDs []int64) *communique.Release {
 		lang = "en-GB"
 	}
 	org := int(zo.Uint64())
-	pub := End.Add(-time.Duration(r.Int64N(int64(span)))).Truncate(time.Second)
+	at := time.Duration(float64(span)*float64(min(i, g.releases))/float64(g.releases)) + time.Duration(r.Int64N(int64(2*Jitter))) - Jitter
+	pub := End.Add(-span + min(span, max(0, at))).Truncate(time.Second)
 	var src int64
 	if len(sourceIDs) > 0 {
 		src = sourceIDs[org%len(sourceIDs)]
@@ -390,7 +403,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	defer done()
-	g := NewGenerator(cfg.Seed)
+	g := NewGenerator(cfg.Seed, cfg.Releases)
 	cpu0 := cpuTime()
 	loaders := 1 // SQLite has one writer
 	if cfg.Postgres != "" {

@@ -5,11 +5,12 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestGenerator(t *testing.T) {
-	g := NewGenerator(1)
-	a, b := g.Release(5, []int64{1, 2}), NewGenerator(1).Release(5, []int64{1, 2})
+	g := NewGenerator(1, 300)
+	a, b := g.Release(5, []int64{1, 2}), NewGenerator(1, 300).Release(5, []int64{1, 2})
 	if !reflect.DeepEqual(a, b) {
 		t.Fatal("the generator is not deterministic")
 	}
@@ -25,6 +26,11 @@ func TestGenerator(t *testing.T) {
 		}
 		if r.Published.After(End) || r.Published.Before(End.Add(-span)) {
 			t.Errorf("release %d published %v, outside five years", i, r.Published)
+		}
+		// Stored in publication order, give or take Jitter.
+		place := End.Add(-span + span/300*time.Duration(i))
+		if d := r.Published.Sub(place); d > Jitter || d < -Jitter-time.Second {
+			t.Errorf("release %d of 300 published %v, %v from its place %v", i, r.Published, d, place)
 		}
 		if r.Lede == "" || r.Title == "" || !strings.HasPrefix(r.HTML, "<p>") {
 			t.Errorf("release %d incomplete: %q %q", i, r.Title, r.Lede)
@@ -63,7 +69,7 @@ func TestRun(t *testing.T) {
 }
 
 func TestQueriesFindSomething(t *testing.T) {
-	g := NewGenerator(1)
+	g := NewGenerator(1, 300)
 	qs := Queries(g, 2)
 	for _, kind := range []string{"word", "two_words", "phrase", "word_org", "word_dates", "rare_word", "common_word", "facets"} {
 		if len(qs[kind]) != 2 {

@@ -25,7 +25,7 @@ func open(b *testing.B) *sqlite.DB {
 // stores them.
 func BenchmarkCreateRelease(b *testing.B) {
 	db := open(b)
-	g := searchbench.NewGenerator(1)
+	g := searchbench.NewGenerator(1, 100000)
 	ctx := context.Background()
 	i := 0
 	for b.Loop() {
@@ -43,7 +43,7 @@ func BenchmarkCreateRelease(b *testing.B) {
 // the figure is per release.
 func BenchmarkCreateReleasesBatch(b *testing.B) {
 	db := open(b)
-	g := searchbench.NewGenerator(1)
+	g := searchbench.NewGenerator(1, 100000)
 	ctx := context.Background()
 	i := 0
 	for b.Loop() {
@@ -76,7 +76,7 @@ func corpus(b *testing.B) (*sqlite.DB, *searchbench.Generator) {
 		if corpusErr != nil {
 			return
 		}
-		corpusGen = searchbench.NewGenerator(1)
+		corpusGen = searchbench.NewGenerator(1, 3000)
 		if _, corpusErr = searchbench.Load(ctx, corpusDB, corpusGen, 3000, 500, 1, nil); corpusErr == nil {
 			corpusErr = corpusDB.Optimize(ctx)
 		}

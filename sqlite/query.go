@@ -873,4 +873,3 @@ func facets(ctx context.Context, tx *sql.Tx, p plan, args []any, limit int) (*co
 	}
 	return f, nil
 }
-
