@@ -75,9 +75,9 @@ const insertReleaseSQL = `WITH r AS (INSERT INTO releases (source_id, url, organ
 	site_name, published, date_estimated, modified, retrieved, updated, lede, html, body, word_count, licence, fallback,
 	content_hash, fingerprint, fp0, fp1, fp2, fp3, story_id, entities)
 	VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28)
-	RETURNING id, title, html, body, content_hash, retrieved)
-	INSERT INTO revisions (release_id, number, title, html, body, content_hash, retrieved)
-	SELECT id, 1, title, html, body, content_hash, retrieved FROM r RETURNING release_id`
+	RETURNING id, title, content_hash, retrieved)
+	INSERT INTO revisions (release_id, number, title, content_hash, retrieved, current)
+	SELECT id, 1, title, content_hash, retrieved, true FROM r RETURNING release_id`
 
 // insertArgs fills a release's defaults and returns insertReleaseSQL's arguments.
 func insertArgs(r *communique.Release) ([]any, error) {
@@ -176,12 +176,17 @@ func (db *DB) ReviseRelease(ctx context.Context, r *communique.Release) error {
 		r.Updated = time.Now().UTC()
 	}
 	return db.tx(ctx, func(tx pgx.Tx) error {
+		// The superseded revision takes its own copy of the text.
+		if _, err := tx.Exec(ctx, `UPDATE revisions v SET html = r.html, body = r.body, current = false
+			FROM releases r WHERE r.id = v.release_id AND v.release_id = $1 AND v.current`, r.ID); err != nil {
+			return err
+		}
 		if err := update(ctx, tx, r); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO revisions (release_id, number, title, html, body, content_hash, retrieved)
-			SELECT $1, coalesce(max(number), 0) + 1, $2, $3, $4, $5, $6 FROM revisions WHERE release_id = $1`,
-			r.ID, r.Title, r.HTML, r.Text, r.ContentHash, r.Updated)
+		_, err := tx.Exec(ctx, `INSERT INTO revisions (release_id, number, title, content_hash, retrieved, current)
+			SELECT $1, coalesce(max(number), 0) + 1, $2, $3, $4, true FROM revisions WHERE release_id = $1`,
+			r.ID, r.Title, r.ContentHash, r.Updated)
 		return err
 	})
 }
@@ -319,7 +324,10 @@ func (db *DB) SimilarReleases(ctx context.Context, fp uint64, maxDistance, limit
 }
 
 func (db *DB) Revisions(ctx context.Context, releaseID int64) ([]communique.Revision, error) {
-	rows, err := db.pool.Query(ctx, `SELECT id, release_id, number, title, html, body, content_hash, retrieved FROM revisions WHERE release_id=$1 ORDER BY number`, releaseID)
+	rows, err := db.pool.Query(ctx, `SELECT v.id, v.release_id, v.number, v.title,
+		CASE WHEN v.current THEN r.html ELSE v.html END, CASE WHEN v.current THEN r.body ELSE v.body END,
+		v.content_hash, v.retrieved
+		FROM revisions v JOIN releases r ON r.id = v.release_id WHERE v.release_id=$1 ORDER BY v.number`, releaseID)
 	if err != nil {
 		return nil, err
 	}

@@ -450,10 +450,25 @@ func testRevisions(t *testing.T, st communique.Store) {
 	if revs[1].Number != 2 || revs[1].Title != r.Title || revs[1].HTML != r.HTML || revs[1].ContentHash != "sha256:def" || !revs[1].Retrieved.Equal(r.Updated) || revs[1].ReleaseID != r.ID {
 		t.Errorf("second revision %+v", revs[1])
 	}
+	// A third revision: the second keeps its own text.
+	second := *r
+	r.Text, r.HTML, r.ContentHash = second.Text+" A third fetch.", second.HTML+"<p>A third fetch.</p>", "sha256:ghi"
+	r.Updated = T0.Add(5 * time.Hour)
+	if err := st.ReviseRelease(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if revs, err = st.Revisions(ctx, r.ID); err != nil || len(revs) != 3 {
+		t.Fatalf("Revisions after a third = %d, %v", len(revs), err)
+	}
+	for i, want := range []communique.Release{first, second, *r} {
+		if v := revs[i]; v.Number != i+1 || v.Text != want.Text || v.HTML != want.HTML || v.ContentHash != want.ContentHash {
+			t.Errorf("revision %d of 3: number %d, hash %q, text %q, want %q", i+1, v.Number, v.ContentHash, v.Text, want.Text)
+		}
+	}
 	if _, err := st.ReleaseByHash(ctx, "sha256:abc"); communique.ErrorCode(err) != communique.ENOTFOUND {
 		t.Errorf("ReleaseByHash finds an earlier revision's hash: %v", err)
 	}
-	if got, err := st.ReleaseByHash(ctx, "sha256:def"); err != nil || got.ID != r.ID {
+	if got, err := st.ReleaseByHash(ctx, "sha256:ghi"); err != nil || got.ID != r.ID {
 		t.Errorf("ReleaseByHash(current hash) = %v, %v", got, err)
 	}
 	wantCode(t, st.ReviseRelease(ctx, &communique.Release{ID: r.ID + 100, URL: "https://x.example/"}), communique.ENOTFOUND, "ReviseRelease of an unknown release")
