@@ -13,6 +13,8 @@ import (
 	"io/fs"
 	"sort"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -36,6 +38,12 @@ const DefaultMaxConns = 16
 type DB struct {
 	pool *pgxpool.Pool
 	caps caps
+	// hist caches the planner's histogram of publication dates (see dates).
+	hist struct {
+		sync.Mutex
+		read   time.Time
+		bounds []time.Time
+	}
 }
 
 var _ communique.Store = (*DB)(nil)

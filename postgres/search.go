@@ -587,22 +587,12 @@ func (m matcher) newest(ctx context.Context, below cursor, n int, exact bool) ([
 		w = min(w, m.db.caps.recheck)
 	}
 	for m.many {
-		if m.all > 0 && float64(w) > m.all/4 {
-			break // finding the bound would cost more than the window saves
-		}
-		bc := &compiler{}
-		cond := bc.below(below)
-		if !m.until.IsZero() {
-			cond += " AND r.published < " + bc.arg(m.until) // the window starts where the query's dates do
-		}
-		var bound time.Time
-		err := m.db.pool.QueryRow(ctx, `SELECT r.published FROM release_search r WHERE TRUE`+cond+
-			` ORDER BY r.published DESC, r.id DESC OFFSET `+strconv.Itoa(w)+` LIMIT 1`, bc.args...).Scan(&bound)
-		if errors.Is(err, pgx.ErrNoRows) {
-			break // fewer releases than the window
-		}
+		bound, err := m.windowStart(ctx, below, w)
 		if err != nil {
 			return nil, fmt.Errorf("searching: %w", err)
+		}
+		if bound.IsZero() {
+			break // the window would hold every release
 		}
 		c := &compiler{args: slices.Clone(m.args)}
 		ids, err := m.ids(ctx, c.below(below)+" AND r.published >= "+c.arg(bound), c.args, n)
@@ -619,6 +609,83 @@ func (m matcher) newest(ctx context.Context, below cursor, n int, exact bool) ([
 	}
 	c := &compiler{args: slices.Clone(m.args)}
 	return m.ids(ctx, c.below(below), c.args, n)
+}
+
+// windowStart is the date after which about w releases were published
+// below the cursor (and the query's until:), or zero when there are fewer.
+//
+// It reads the planner's histogram of dates (see DB.dates): the window
+// need not hold exactly w releases, only be a cheap bound, and walking the
+// date index to the w-th release costs a tenth of a millisecond per
+// thousand. Without statistics (a table never analysed), it walks.
+func (m matcher) windowStart(ctx context.Context, below cursor, w int) (time.Time, error) {
+	upper := m.until
+	if !below.published.IsZero() && (upper.IsZero() || below.published.Before(upper)) {
+		upper = below.published
+	}
+	h, err := m.db.dates(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if len(h) >= 2 && m.all > 0 {
+		return windowFrom(h, upper, float64(w)/m.all), nil
+	}
+	if m.all > 0 && float64(w) > m.all/4 {
+		return time.Time{}, nil // finding the bound would cost more than the window saves
+	}
+	bc := &compiler{}
+	cond := bc.below(below)
+	if !m.until.IsZero() {
+		cond += " AND r.published < " + bc.arg(m.until) // the window starts where the query's dates do
+	}
+	var bound time.Time
+	err = m.db.pool.QueryRow(ctx, `SELECT r.published FROM release_search r WHERE TRUE`+cond+
+		` ORDER BY r.published DESC, r.id DESC OFFSET `+strconv.Itoa(w)+` LIMIT 1`, bc.args...).Scan(&bound)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return time.Time{}, nil // fewer releases than the window
+	}
+	return bound, err
+}
+
+// windowFrom is the date with share of the releases between it and upper
+// (zero: no bound), by the histogram h: ascending dates with equal numbers
+// of releases between each two; zero when the share reaches past the oldest.
+func windowFrom(h []time.Time, upper time.Time, share float64) time.Time {
+	buckets := float64(len(h) - 1)
+	top := 1.0 // the share of releases published before upper
+	if !upper.IsZero() {
+		k, _ := slices.BinarySearchFunc(h, upper, func(a, b time.Time) int { return a.Compare(b) })
+		switch {
+		case k == 0:
+			top = 0
+		case k < len(h):
+			top = (float64(k-1) + float64(upper.Sub(h[k-1]))/float64(max(1, h[k].Sub(h[k-1])))) / buckets
+		}
+	}
+	at := (top - share) * buckets
+	if at <= 0 {
+		return time.Time{}
+	}
+	k := min(int(at), len(h)-2)
+	return h[k].Add(time.Duration((at - float64(k)) * float64(h[k+1].Sub(h[k]))))
+}
+
+// dates is the planner's histogram of release_search.published (nil before
+// the table is first analysed), read at most once a minute.
+func (db *DB) dates(ctx context.Context) ([]time.Time, error) {
+	db.hist.Lock()
+	defer db.hist.Unlock()
+	if time.Since(db.hist.read) < time.Minute {
+		return db.hist.bounds, nil
+	}
+	var h []time.Time
+	err := db.pool.QueryRow(ctx, `SELECT histogram_bounds::text::timestamptz[] FROM pg_stats
+		WHERE schemaname = current_schema() AND tablename = 'release_search' AND attname = 'published'`).Scan(&h)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return nil, err
+	}
+	db.hist.bounds, db.hist.read = h, time.Now()
+	return h, nil
 }
 
 func (m matcher) ids(ctx context.Context, cond string, args []any, n int) ([]hit, error) {
