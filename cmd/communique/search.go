@@ -17,15 +17,19 @@ import (
 
 func init() {
 	commands["search"] = command{"search the releases: search QUERY [--json] [--limit N] (nato -russia, \"a phrase\", org:NATO, since:7d …)", runSearch}
-	commands["reindex"] = command{"rebuild the search index of the data directory's store", runReindex}
+	commands["reindex"] = command{"rebuild the search index of the store (the data directory's, or --db's)", runReindex}
 }
 
-// openSQLite opens the store of an existing data directory. (To be replaced
-// by the shared openStore helper.)
-func openSQLite(ctx context.Context, dir string) (*sqlite.DB, error) {
+// openExisting opens the store named by --db (a postgres:// URL; the
+// default is $COMMUNIQUE_DB) or, without one, the SQLite store of an
+// existing data directory (which it does not create).
+func openExisting(ctx context.Context, db, dir string) (communique.Store, error) {
+	if db != "" {
+		return openStoreURL(ctx, db)
+	}
 	path := filepath.Join(dir, "communique.db")
 	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("no store at %s: run `communique serve --data %s` first, or pass --data DIR", path, dir)
+		return nil, fmt.Errorf("no store at %s: run `communique serve --data %s` first, or pass --data DIR or --db postgres://…", path, dir)
 	}
 	return sqlite.Open(ctx, path)
 }
@@ -42,12 +46,14 @@ type searchResult struct {
 }
 
 func runSearch(ctx context.Context, e env) error {
-	fs := newFlags(e, "search", `search QUERY [--data DIR] [--json] [--limit N] [--sort relevance|date] [--facets] [--cursor C]
+	fs := newFlags(e, "search", `search QUERY [--data DIR | --db postgres://…] [--json] [--limit N] [--sort relevance|date] [--facets] [--cursor C]
 
 Quote the query when it has spaces or exclusions: communique search 'al-Sudani -source:gov.uk since:2025-09'
 Language: words, "exact phrases", -excluded, OR, (groups), prefix*, title:, org:, source:, country:,
 person:, lang:, since: and until: (YYYY-MM-DD, YYYY-MM, or 7d, 2w, 3m, 1y)`)
 	dataDir := fs.String("data", "./data", "data directory")
+	var c config
+	dbFlag(fs, &c)
 	asJSON := fs.Bool("json", false, "print the results as JSON")
 	limit := fs.Int("limit", 20, "results per page (at most 500)")
 	sort := fs.String("sort", "", "relevance or date (default: relevance with words, else date)")
@@ -70,7 +76,7 @@ person:, lang:, since: and until: (YYYY-MM-DD, YYYY-MM, or 7d, 2w, 3m, 1y)`)
 		return fmt.Errorf("%w\n  %s\n  %s^", err, text, strings.Repeat(" ", posOf(err)))
 	}
 	q.Limit, q.Sort, q.Facets, q.Cursor = *limit, communique.Sort(*sort), *facets, *cursor
-	db, err := openSQLite(ctx, *dataDir)
+	db, err := openExisting(ctx, c.db, *dataDir)
 	if err != nil {
 		return err
 	}
@@ -160,12 +166,14 @@ func posOf(err error) int {
 }
 
 func runReindex(ctx context.Context, e env) error {
-	fs := newFlags(e, "reindex", "reindex [--data DIR]   (rebuilds the full-text and entity indexes from the stored releases)")
+	fs := newFlags(e, "reindex", "reindex [--data DIR | --db postgres://…]   (rebuilds the full-text and entity indexes from the stored releases)")
 	dataDir := fs.String("data", "./data", "data directory")
+	var c config
+	dbFlag(fs, &c)
 	if err := parseFlags(fs, e); err != nil {
 		return err
 	}
-	db, err := openSQLite(ctx, *dataDir)
+	db, err := openExisting(ctx, c.db, *dataDir)
 	if err != nil {
 		return err
 	}
