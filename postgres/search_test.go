@@ -2,8 +2,11 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/communique-news/communique"
 )
@@ -63,5 +66,47 @@ func TestSearchBasics(t *testing.T) {
 	srcs, err := db.Sources(ctx)
 	if err != nil || srcs[0].Releases != 1 {
 		t.Error(srcs, err)
+	}
+}
+
+// TestSearchPlannedForItsWords: the statements whose best plan depends on
+// how common the query's words are never become prepared statements, which
+// PostgreSQL may run with a generic plan (blind to the words) after five
+// executions.
+func TestSearchPlannedForItsWords(t *testing.T) {
+	cfg := testSchema(t)
+	cfg.MaxConns = 1 // every statement on the connection inspected below
+	db, err := OpenConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.caps = caps{count: 2, rank: 2, facet: 2, window: 2, recheck: 2}
+	ctx := context.Background()
+	for i := range 10 {
+		r := &communique.Release{URL: fmt.Sprintf("https://x.example/%d", i), Title: "Release", Text: "common words here",
+			Published: time.Date(2025, 9, 1, i, 0, 0, 0, time.UTC)}
+		if err := db.CreateRelease(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 7 {
+		for _, sort := range []communique.Sort{communique.SortRelevance, communique.SortDate} {
+			q := communique.Query{Text: &communique.Node{Op: communique.OpTerm, Text: "common"}, Sort: sort, Limit: 3, Facets: true}
+			if _, err := db.Releases(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var prepared []string
+	rows, err := db.pool.Query(ctx, `SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%@@%' AND statement NOT LIKE '%r.id = ANY%'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prepared, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+		t.Fatal(err)
+	}
+	if len(prepared) > 0 {
+		t.Errorf("text searches prepared (planned generically after five runs): %q", prepared)
 	}
 }

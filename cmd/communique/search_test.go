@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/communique-news/communique"
+	"github.com/communique-news/communique/postgres"
 	"github.com/communique-news/communique/sqlite"
 )
 
@@ -117,5 +119,40 @@ func TestBenchSearchCommand(t *testing.T) {
 	}
 	if line["releases"] != 100 {
 		t.Errorf("releases = %v", line["releases"])
+	}
+}
+
+// TestSearchCommandPostgres searches and reindexes a PostgreSQL store with
+// --db.
+func TestSearchCommandPostgres(t *testing.T) {
+	url := os.Getenv("COMMUNIQUE_TEST_POSTGRES")
+	if url == "" {
+		t.Skip("COMMUNIQUE_TEST_POSTGRES is not set; skipping search --db on PostgreSQL")
+	}
+	ctx := context.Background()
+	db, drop, err := benchSchema(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer drop()
+	st, err := postgres.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &communique.Release{URL: "https://www.nato.int/1", Organization: "NATO", Title: "NATO Chief welcomes Iraqi Prime Minister",
+		Text: "Mark Rutte welcomed Prime Minister al-Sudani of Iraq.", Published: time.Date(2025, 9, 8, 12, 0, 0, 0, time.UTC)}
+	if err := st.CreateRelease(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if code, out, errs := runCmd(t, "reindex", "--db", db); code != 0 || !strings.Contains(out, "reindexed") {
+		t.Fatalf("reindex --db: exit %d, %q %q", code, out, errs)
+	}
+	if code, out, errs := runCmd(t, "search", "--db", db, "al-Sudani"); code != 0 || !strings.Contains(out, "NATO Chief welcomes") || !strings.Contains(out, "1 of 1 releases") {
+		t.Errorf("search --db: exit %d, %q %q", code, out, errs)
+	}
+	t.Setenv("COMMUNIQUE_DB", db)
+	if code, out, errs := runCmd(t, "search", "--data", t.TempDir(), "rutte"); code != 0 || !strings.Contains(out, "1 of 1 releases") {
+		t.Errorf("search with $COMMUNIQUE_DB: exit %d, %q %q", code, out, errs)
 	}
 }
