@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -139,8 +140,20 @@ func runBenchIngest(ctx context.Context, e env) error {
 	workers := fs.Int("workers", 1, "worker processes (PostgreSQL only; SQLite runs in this process)")
 	concurrency := fs.Int("concurrency", 8, "concurrent ingests per worker")
 	asJSON := fs.Bool("json", false, "print only the JSON line")
+	cpuprofile := fs.String("cpuprofile", "", "write this process's CPU profile to FILE (on SQLite the whole pipeline runs in it)")
 	if err := parseFlags(fs, e); err != nil {
 		return err
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if *db == "" && *workers != 1 {
 		return fmt.Errorf("--workers > 1 needs --db postgres://… (SQLite serves one process)")
