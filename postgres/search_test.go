@@ -3,8 +3,10 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -108,5 +110,25 @@ func TestSearchPlannedForItsWords(t *testing.T) {
 	}
 	if len(prepared) > 0 {
 		t.Errorf("text searches prepared (planned generically after five runs): %q", prepared)
+	}
+}
+
+func TestSnippetWindow(t *testing.T) {
+	filler := strings.Repeat("Les États membres se réunissent. ", 300) // ~10,000 bytes, not ASCII
+	long := &communique.Release{Text: filler + "The Secretary General welcomed the agreement. " + filler}
+	w := snippetWindow(long, []string{"secretary"})
+	if !strings.Contains(w, "Secretary General welcomed") || len(w) > SnippetChars || !utf8.ValidString(w) {
+		t.Errorf("window around a match deep in the text: %d bytes, valid %v, %q…", len(w), utf8.ValidString(w), w[:min(80, len(w))])
+	}
+	// Stemming keeps the first letters: "welcoming" finds "welcomed".
+	if w := snippetWindow(long, []string{"welcoming"}); !strings.Contains(w, "welcomed") {
+		t.Errorf("a stemmed word's window misses it")
+	}
+	if w := snippetWindow(long, []string{"absent"}); !strings.HasPrefix(long.Text, w) || len(w) > SnippetChars || !utf8.ValidString(w) {
+		t.Errorf("no match: the window should be the start of the text, got %q…", w[:min(80, len(w))])
+	}
+	short := &communique.Release{Lede: "A short lede about NATO."}
+	if w := snippetWindow(short, []string{"nato"}); w != short.Lede {
+		t.Errorf("a release without body: %q, want its lede", w)
 	}
 }
