@@ -597,20 +597,23 @@ func (db *DB) estimate(ctx context.Context, query string, args []any) (float64, 
 // Ordering matches by date reads the date of every match, and a common word
 // matches half a million releases. When there are many, newest looks among
 // the newest releases that should hold 2n matches by the planner's estimate
-// (n×16 without one, n×32 at most) first — the date index gives the bound,
+// (n×16 without one, n×128 at most) first — the date index gives the bound,
 // the text index the matches — then among as many more as the share of
 // matches it showed asks for, and so on. The result is exact: a window is
 // only used when it holds n matches.
 //
-// The first window is bounded because the estimate errs both ways, and not
-// alike: a window too small costs one more round, one too large a visit to
-// every match in it (a word the planner thought in 0.5% of the releases
-// and found in 7.5% visited 30,000 rows, 320 ms).
+// The first window is bounded because the estimate errs both ways: a
+// window too small costs one more round (the words' posting lists read
+// again, 10-40 ms), one too large a visit to every match in it (a word the
+// planner thought in 0.5% of the releases and found in 7.5% visited 30,000
+// rows, 320 ms). At n×32 most queries of a word and an organisation took
+// two rounds; at n×128 they take one, and a fifteenfold underestimate
+// visits 10,000 rows (at n=1,000).
 func (m matcher) newest(ctx context.Context, below cursor, n int, exact bool) ([]hit, error) {
 	w := n * m.db.caps.window
 	if m.share > 0 {
 		// Twice the releases that hold n matches by the planner's estimate.
-		w = max(n, int(min(2*float64(n)/m.share, float64(2*n*m.db.caps.window))))
+		w = max(n, int(min(2*float64(n)/m.share, float64(8*n*m.db.caps.window))))
 	}
 	if m.bounded && !exact {
 		w = min(w, m.db.caps.recheck)
