@@ -33,7 +33,7 @@ func (db *DB) LockDecision(ctx context.Context, keys []string) (func(), error) {
 		conn.Release()
 	}
 	// One statement takes them all, one after another in the array's order
-	// (a statement a key took six round trips).
+	// (one statement a key was six round trips a release).
 	if _, err := conn.Exec(ctx, `SELECT count(pg_advisory_lock(u.k)) FROM unnest($1::bigint[]) WITH ORDINALITY AS u(k, i)`, ids); err != nil {
 		unlock()
 		return nil, fmt.Errorf("decision lock: %w", err)

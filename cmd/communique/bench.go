@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"runtime/pprof"
 	"sort"
 )
 
@@ -31,4 +33,22 @@ func runBench(ctx context.Context, e env) error {
 		return fmt.Errorf("unknown benchmark %q (communique bench --help lists them)", e.args[0])
 	}
 	return b.run(ctx, env{args: e.args[1:], stdout: e.stdout, stderr: e.stderr})
+}
+
+// cpuProfile starts writing this process's CPU profile to path (nothing
+// when path is empty) and returns the function that ends it: the benches'
+// --cpuprofile.
+func cpuProfile(path string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

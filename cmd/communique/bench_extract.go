@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"runtime"
-	"runtime/pprof"
 	"sort"
 
 	"github.com/communique-news/communique/extract"
@@ -35,17 +33,11 @@ func runBenchExtract(ctx context.Context, e env) error {
 	if err != nil {
 		return err
 	}
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := cpuProfile(*cpuprofile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	var exs []extract.Named
 	if *only == "" || *only == "plain" {
 		exs = append(exs, extract.Named{Name: "go-trafilatura", Ex: extract.Plain})

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -144,17 +143,11 @@ func runBenchIngest(ctx context.Context, e env) error {
 	if err := parseFlags(fs, e); err != nil {
 		return err
 	}
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := cpuProfile(*cpuprofile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	if *db == "" && *workers != 1 {
 		return fmt.Errorf("--workers > 1 needs --db postgres://… (SQLite serves one process)")
 	}
