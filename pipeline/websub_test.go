@@ -92,11 +92,15 @@ func push(t *testing.T, callback, secret, body string) int {
 // jobs stay in it for the test to look at.
 func (e *env) openQueue(o QueueOptions) (*Queue, *sql.DB) {
 	e.t.Helper()
-	q, db, err := OpenSQLiteQueue(e.ctx, sqlite.DSN(filepath.Join(e.dir, "queue.db")), e.p, o)
+	db, err := sqlite.OpenDB(sqlite.DSN(filepath.Join(e.dir, "queue.db")))
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	e.t.Cleanup(func() { db.Close() })
+	q, err := OpenSQLiteQueue(e.ctx, db, e.p, o)
+	if err != nil {
+		e.t.Fatal(err)
+	}
 	return q, db
 }
 

@@ -40,7 +40,7 @@ type DB struct {
 
 var _ communique.Store = (*DB)(nil)
 
-// DSN is the data source name (for database/sql's "sqlite" driver) that
+// DSN is the data source name (for OpenDB, or database/sql's "sqlite" driver) that
 // opens path with the settings this store uses: WAL, a busy timeout,
 // foreign keys and synchronous=NORMAL. The pipeline opens River's own
 // database with it.
@@ -55,7 +55,7 @@ func DSN(path string) string {
 // Open opens (creating if needed) the store at path and applies the
 // embedded migrations not yet applied.
 func Open(ctx context.Context, path string) (*DB, error) {
-	w, err := sql.Open("sqlite", DSN(path)+"&_txlock=immediate")
+	w, err := OpenDB(DSN(path) + "&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}
@@ -68,7 +68,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", DSN(path)+"&_pragma=query_only(1)")
+	r, err := OpenDB(DSN(path) + "&_pragma=query_only(1)")
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("opening %s: %w", path, err)

@@ -186,7 +186,10 @@ func (a *app) open(ctx context.Context, level slog.Level, logw *os.File) error {
 	if a.pg != nil {
 		a.queue, err = pipeline.OpenPostgresQueue(ctx, a.pg.Pool(), a.pipe, qopts)
 	} else {
-		a.queue, a.queueDB, err = pipeline.OpenSQLiteQueue(ctx, sqlite.DSN(filepath.Join(a.cfg.dataDir, "queue.db")), a.pipe, qopts)
+		a.queueDB, err = sqlite.OpenDB(sqlite.DSN(filepath.Join(a.cfg.dataDir, "queue.db")))
+		if err == nil {
+			a.queue, err = pipeline.OpenSQLiteQueue(ctx, a.queueDB, a.pipe, qopts)
+		}
 	}
 	if err != nil {
 		return err
