@@ -2,10 +2,13 @@ package dedup
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/communique-news/communique"
 )
 
 func TestRunBenchSmall(t *testing.T) {
@@ -122,4 +125,21 @@ func FuzzDiff(f *testing.F) {
 			t.Fatalf("unbalanced paragraphs in %q", h)
 		}
 	})
+}
+
+// BenchmarkDecideSimilar decides a new release against eight candidates
+// that share fingerprint blocks but are other releases: the new text's
+// profile is taken once, each candidate's once.
+func BenchmarkDecideSimilar(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 5))
+	in := &communique.Release{URL: "https://a.example/new", Text: benchText(r, 600)}
+	var similar []*communique.Release
+	for i := range 8 {
+		similar = append(similar, &communique.Release{URL: fmt.Sprintf("https://a.example/%d", i), Text: benchText(r, 600)})
+	}
+	for b.Loop() {
+		if v := DecideWith(in, nil, nil, similar, nil); v.Kind != New {
+			b.Fatalf("verdict %v, want New", v.Kind)
+		}
+	}
 }

@@ -109,11 +109,16 @@ func DecideWith(in *communique.Release, byURL, byHash *communique.Release, simil
 	if byHash != nil && strings.TrimSpace(in.Text) != "" {
 		return Verdict{Kind: Copy, Release: byHash, Repoint: repoint(in, byHash)}
 	}
+	var p *profile // of in, taken once for all candidates
 	for _, c := range similar {
 		if c == nil {
 			continue
 		}
-		if r := Resemble(in.Text, c.Text, bp); r.Duplicate() {
+		if p == nil {
+			pi := profileOf(in.Text, bp)
+			p = &pi
+		}
+		if r := p.resemble(profileOf(c.Text, bp)); r.Duplicate() {
 			return Verdict{Kind: Copy, Release: c, Repoint: repoint(in, c), Resemblance: r}
 		}
 	}

@@ -99,8 +99,14 @@ func SharedBlocks(a, b uint64) int {
 // shingles hashes every run of ShingleSize consecutive words (or the whole
 // text when it is shorter), without repeats, in order of first occurrence.
 func shingles(words []string) []uint64 {
+	sh, _ := shingleSet(words)
+	return sh
+}
+
+// shingleSet is shingles, with the set of them.
+func shingleSet(words []string) ([]uint64, map[uint64]struct{}) {
 	if len(words) == 0 {
-		return nil
+		return nil, nil
 	}
 	n := len(words) - ShingleSize + 1
 	if n < 1 {
@@ -122,7 +128,7 @@ func shingles(words []string) []uint64 {
 			out = append(out, v)
 		}
 	}
-	return out
+	return out, seen
 }
 
 // fnv64a is the 64-bit FNV-1a hash of s.

@@ -80,26 +80,37 @@ func (r Resemblance) Duplicate() bool {
 // Resemble compares two texts, leaving out what bp knows as boilerplate and
 // trailing footer sections. bp may be nil.
 func Resemble(a, b string, bp *Boilerplate) Resemblance {
-	ta, tb := bp.Strip(a), bp.Strip(b)
-	sa, sb := shingles(Words(ta)), shingles(Words(tb))
-	na, nb := numbers(ta), numbers(tb)
+	return profileOf(a, bp).resemble(profileOf(b, bp))
+}
+
+// A profile is what Resemble compares of one text, taken once when the text
+// is compared with several (a new release with its candidates).
+type profile struct {
+	shingles []uint64            // distinct, in order of first appearance
+	set      map[uint64]struct{} // the same shingles
+	numbers  map[string]bool
+}
+
+func profileOf(text string, bp *Boilerplate) profile {
+	t := bp.Strip(text)
+	sh, set := shingleSet(Words(t))
+	return profile{shingles: sh, set: set, numbers: numbers(t)}
+}
+
+func (a profile) resemble(b profile) Resemblance {
 	numShared := 0
-	for n := range nb {
-		if na[n] {
+	for n := range b.numbers {
+		if a.numbers[n] {
 			numShared++
 		}
 	}
-	set := make(map[uint64]struct{}, len(sa))
-	for _, h := range sa {
-		set[h] = struct{}{}
-	}
 	shared := 0
-	for _, h := range sb {
-		if _, ok := set[h]; ok {
+	for _, h := range b.shingles {
+		if _, ok := a.set[h]; ok {
 			shared++
 		}
 	}
-	return Resemblance{A: len(sa), B: len(sb), Shared: shared, NumA: len(na), NumB: len(nb), NumShared: numShared}
+	return Resemblance{A: len(a.shingles), B: len(b.shingles), Shared: shared, NumA: len(a.numbers), NumB: len(b.numbers), NumShared: numShared}
 }
 
 // number matches a figure with its decimal and thousands separators
