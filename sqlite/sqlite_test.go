@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/communique-news/communique"
@@ -113,5 +114,37 @@ func TestPendingReindex(t *testing.T) {
 	defer db.Close()
 	if p, err := db.Releases(ctx, q); err != nil || len(p.Releases) != 1 {
 		t.Fatalf("after reopening: %v, %v; want the release found by its country", p, err)
+	}
+}
+
+// The ingest path's lookups search an index; none reads the whole table
+// (a scan hides at a few releases and costs a second at a million).
+func TestLookupsUseIndexes(t *testing.T) {
+	db := testDB(t)
+	for name, q := range map[string]string{
+		"releaseByHash": releaseByHash,
+		"releaseByURL":  releaseByURL,
+		"releaseByID":   releaseByID,
+		"similarBlocks": similarBlocks,
+	} {
+		rows, err := db.read.Query(`EXPLAIN QUERY PLAN `+q, "a", "b", "c", "d")
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, notused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		for _, step := range plan {
+			if strings.HasPrefix(step, "SCAN ") {
+				t.Errorf("%s scans a table: %v", name, plan)
+			}
+		}
 	}
 }
