@@ -24,9 +24,15 @@ func runBenchSearch(ctx context.Context, e env) error {
 	db := fs.String("db", "", "postgres://… to measure the PostgreSQL store (in a temporary schema) instead of SQLite")
 	keep := fs.Bool("keep", false, "keep the store at the end (its location is printed) to measure it again with --reuse")
 	reuse := fs.String("reuse", "", "measure the queries on a store kept with --keep (its directory, or its schema with --db), without loading")
+	cpuprofile := fs.String("cpuprofile", "", "write this process's CPU profile (loading and queries) to FILE")
 	if err := parseFlags(fs, e); err != nil {
 		return err
 	}
+	stop, err := cpuProfile(*cpuprofile)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	var log io.Writer = e.stderr
 	if *asJSON {
 		log = nil
