@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math/bits"
 	"sort"
 	"time"
@@ -309,18 +310,13 @@ func (db *DB) SimilarReleases(ctx context.Context, fp uint64, maxDistance, limit
 	if limit > 0 && len(cands) > limit {
 		cands = cands[:limit]
 	}
-	out := make([]*communique.Release, 0, len(cands))
-	for _, c := range cands {
-		r, err := scanRelease(db.pool.QueryRow(ctx, `SELECT `+releaseColumns+` FROM releases r WHERE r.id=$1`, c.id))
-		if err != nil {
-			if communique.ErrorCode(mapErr(err, "")) == communique.ENOTFOUND {
-				continue // deleted meanwhile
-			}
-			return nil, err
-		}
-		out = append(out, r)
+	ids := make([]int64, len(cands))
+	for i, c := range cands {
+		ids[i] = c.id
 	}
-	return out, nil
+	// One statement for all (up to limit) candidates, in their order;
+	// those deleted meanwhile are left out.
+	return db.releasesByID(ctx, ids)
 }
 
 func (db *DB) Revisions(ctx context.Context, releaseID int64) ([]communique.Revision, error) {
@@ -408,4 +404,34 @@ func (db *DB) Reindex(ctx context.Context) error {
 				communique_search_vector(title, lede, body) FROM releases`)
 		return err
 	})
+}
+
+// releasesByID reads the releases of ids, in that order.
+func (db *DB) releasesByID(ctx context.Context, ids []int64) ([]*communique.Release, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := db.pool.Query(ctx, `SELECT `+releaseColumns+` FROM releases r WHERE r.id = ANY($1)`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("reading releases: %w", err)
+	}
+	defer rows.Close()
+	byID := make(map[int64]*communique.Release, len(ids))
+	for rows.Next() {
+		r, err := scanRelease(rows)
+		if err != nil {
+			return nil, err
+		}
+		byID[r.ID] = r
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]*communique.Release, 0, len(ids))
+	for _, id := range ids {
+		if r := byID[id]; r != nil { // deleted since it matched
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }

@@ -763,36 +763,6 @@ func (db *DB) rank(ctx context.Context, ids []int64, leaves []leaf, offset, n in
 	return pgx.CollectRows(rows, pgx.RowTo[int64])
 }
 
-// releasesByID reads the releases of ids, in that order.
-func (db *DB) releasesByID(ctx context.Context, ids []int64) ([]*communique.Release, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	rows, err := db.pool.Query(ctx, `SELECT `+releaseColumns+` FROM releases r WHERE r.id = ANY($1)`, ids)
-	if err != nil {
-		return nil, fmt.Errorf("searching: %w", err)
-	}
-	defer rows.Close()
-	byID := make(map[int64]*communique.Release, len(ids))
-	for rows.Next() {
-		r, err := scanRelease(rows)
-		if err != nil {
-			return nil, err
-		}
-		byID[r.ID] = r
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	out := make([]*communique.Release, 0, len(ids))
-	for _, id := range ids {
-		if r := byID[id]; r != nil { // deleted since it matched
-			out = append(out, r)
-		}
-	}
-	return out, nil
-}
-
 // snippets highlights the matches of the query's positive terms in each
 // release of the page, with \x02 … \x03 around them.
 func (db *DB) snippets(ctx context.Context, rs []*communique.Release, leaves []leaf) (map[int64]string, error) {
