@@ -143,3 +143,10 @@ func BenchmarkDecideSimilar(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkNumbers(b *testing.B) {
+	text := strings.Repeat("In 2025 the rate rose 4.3% to 12,000 on 8/9/2025 at 16:30, said the bank. ", 40)
+	for b.Loop() {
+		numbers(text)
+	}
+}

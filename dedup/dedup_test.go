@@ -1,9 +1,11 @@
 package dedup
 
 import (
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -376,5 +378,31 @@ func TestShortAndEmptyTexts(t *testing.T) {
 	}
 	if v := Decide(release(0, "https://b.example/3", "", "", ""), nil, release(2, "https://c.example/", "", "", ""), nil); v.Kind != New {
 		t.Errorf("empty texts: %v, want new", v.Kind)
+	}
+}
+
+func TestNumbers(t *testing.T) {
+	ref := regexp.MustCompile(`\d+(?:[.,:/]\d+)*`)
+	texts := []string{
+		"", "no figures", "4.3% in 2025, 12,000 people on 8/9/2025 at 16:30.", "1.", ".5", "1..2", "a12b3,4,x",
+		"٣ Arabic-Indic digits are not figures here", "v2.0/3:4.5,6 end 7", "99,", "1/2/",
+	}
+	r := rand.New(rand.NewPCG(3, 7))
+	alphabet := "0123456789.,:/ a\u00e9"
+	for range 2000 {
+		b := []rune{}
+		for range r.IntN(20) {
+			b = append(b, []rune(alphabet)[r.IntN(len([]rune(alphabet)))])
+		}
+		texts = append(texts, string(b))
+	}
+	for _, s := range texts {
+		want := map[string]bool{}
+		for _, n := range ref.FindAllString(s, -1) {
+			want[n] = true
+		}
+		if got := numbers(s); !maps.Equal(got, want) {
+			t.Fatalf("numbers(%q) = %v, want %v", s, got, want)
+		}
 	}
 }

@@ -139,7 +139,7 @@ func runBenchIngest(ctx context.Context, e env) error {
 	workers := fs.Int("workers", 1, "worker processes (PostgreSQL only; SQLite runs in this process)")
 	concurrency := fs.Int("concurrency", 8, "concurrent ingests per worker")
 	asJSON := fs.Bool("json", false, "print only the JSON line")
-	cpuprofile := fs.String("cpuprofile", "", "write this process's CPU profile to FILE (on SQLite the whole pipeline runs in it)")
+	cpuprofile := fs.String("cpuprofile", "", "write this process's CPU profile to FILE (on SQLite the whole pipeline runs in it; on PostgreSQL worker N's goes to FILE.workerN)")
 	if err := parseFlags(fs, e); err != nil {
 		return err
 	}
@@ -191,6 +191,9 @@ func runBenchIngest(ctx context.Context, e env) error {
 			cmd := exec.CommandContext(ctx, self, "serve", "--role", "worker", "--db", *db, "--addr", "127.0.0.1:0",
 				"--data", dir, "--admin-token", "bench", "--allow-private-addresses", "--host-delay", "0s", "--no-default-sources",
 				"--log-level", "error", "--workers", fmt.Sprint(*concurrency), "--schedule-every", "100ms", "--job-poll", "20ms")
+			if *cpuprofile != "" {
+				cmd.Args = append(cmd.Args, "--cpuprofile", fmt.Sprintf("%s.worker%d", *cpuprofile, w+1))
+			}
 			cmd.Stderr = e.stderr
 			dieWithParent(cmd)
 			out, err := cmd.StdoutPipe()

@@ -25,9 +25,15 @@ func runServe(ctx context.Context, e env) error {
 	fs := newFlags(e, "serve", "serve [--data DIR] [--addr HOST:PORT] [flags]")
 	serverFlags(fs, &cfg)
 	noDefaults := fs.Bool("no-default-sources", false, "start with no sources (by default the first start subscribes a curated list of official sources)")
+	cpuprofile := fs.String("cpuprofile", "", "write the CPU profile of this process, from start to shutdown, to FILE")
 	if err := parseFlags(fs, e); err != nil {
 		return err
 	}
+	stop, err := cpuProfile(*cpuprofile)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	cfg.defaultSources = !*noDefaults
 	cfg.work = true
 	a, err := openApp(ctx, cfg, os.Stderr)
