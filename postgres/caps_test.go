@@ -156,12 +156,14 @@ func TestCaps(t *testing.T) {
 				t.Errorf("title:comm* = %+v, %v; want Total -1 and release %d", p, err, rs[17].ID)
 			}
 
-			// Under it, a phrase is counted: seven releases have "words sparse".
-			db.caps.count = 100
+			// Under it, a phrase is counted: seven releases have "words sparse"
+			// (counted when the planner expects at most EstimateFactor of the
+			// bound: 7 of 10).
+			db.caps.count, db.caps.recheck = 100, 10
 			if p, err := db.Releases(ctx, communique.Query{Text: &communique.Node{Op: communique.OpPhrase, Text: "words sparse"}}); err != nil || p.Total != 7 || len(p.Releases) != 4 {
 				t.Errorf(`"words sparse": %v, want Total 7 and the 4 newest ranked (got %+v)`, err, p)
 			}
-			db.caps.count = 5
+			db.caps.count, db.caps.recheck = 5, 8
 
 			// Facets count the 6 newest matches.
 			p, err = db.Releases(ctx, communique.Query{Text: term("common"), Facets: true})

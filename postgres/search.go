@@ -22,14 +22,18 @@ import (
 // up to CountCap matches and -1 beyond; relevance ranks the newest RankCap
 // matches; facets count the newest FacetCap.
 //
-// Counting and faceting visit each match's row of release_search, and at a
-// million releases with PostgreSQL's default 128 MB of shared buffers a
-// row is ~10 µs away (the operating system's cache): the caps are a fifth of
-// SQLite's (whose FTS5 index counts without visiting rows), to keep a
-// query near 100 ms. Facets of a larger result set are then a sample of its
-// newest 2,000 matches, which Total -1 says.
+// Counting visits each match's row of release_search (2-10 µs at a million
+// releases, from shared buffers or the operating system's cache); the
+// words' posting lists, which every look at the matches reads again, cost
+// more: 25 ms for a word in a fifth of the releases. A query with up to
+// CountCap matches is answered in one look that counts them all and keeps
+// the newest (see countUpTo); at 2,000 a word with an organisation filter
+// (3,000 matches) counted, failed, and took two more looks through windows
+// of dates, 120-190 ms instead of 50. CountCap is the SQLite store's.
+// Facets of a larger result set are a sample of its newest 2,000 matches,
+// which Total -1 says.
 const (
-	CountCap = 2000
+	CountCap = 10000
 	RankCap  = 1000
 	FacetCap = 2000
 )
@@ -503,12 +507,14 @@ func scanHit(row pgx.CollectableRow) (hit, error) {
 }
 
 // EstimateFactor: a query the planner expects to match more than
-// EstimateFactor times the count bound is not counted. Counting 10,001
-// matches of a word in half the releases takes 60 ms through the GIN index
-// (its posting list alone), more when the planner prefers to read text
-// vectors; the planner's estimate for such a word comes from the column's
-// statistics of its most common words, and is close.
-const EstimateFactor = 2
+// EstimateFactor times the count bound is not counted: a count that finds
+// more than the bound is a look at the matches wasted (30-70 ms for 10,001
+// at a million releases). The planner's estimate of a word comes from the
+// column's statistics of its most common words, and of several words from
+// theirs, assumed independent; it was within 15% on the benchmark's
+// corpus, and a query it put at 9,187 matches had 10,508. At 0.75, an
+// estimate a third too low still counts in one look.
+const EstimateFactor = 0.75
 
 // countUpTo counts the matches of where up to limit+1 (limit+1 meaning
 // "more than limit") and returns the newest keep of them. With estimated
