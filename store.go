@@ -21,7 +21,13 @@ type Store interface {
 	RecordPoll(ctx context.Context, id int64, st PollState) error
 	// DeleteSource removes a source. Its releases stay, with SourceID 0.
 	DeleteSource(ctx context.Context, id int64) error
+	// Source reads a source without counting its releases (Releases is
+	// 0): the pipeline reads its source for every item, and counting reads
+	// every release and item the source led to (two seconds for 94,000 on
+	// PostgreSQL). Pages that show the count ask SourceReleases.
 	Source(ctx context.Context, id int64) (*Source, error)
+	// SourceReleases counts the releases a source led to (Source.Releases).
+	SourceReleases(ctx context.Context, id int64) (int, error)
 	// Sources lists every source, with Releases counted, ordered by ID.
 	Sources(ctx context.Context) ([]*Source, error)
 	// DueSources lists up to limit sources whose NextPoll is at or before now.

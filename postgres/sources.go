@@ -139,11 +139,19 @@ func (db *DB) DeleteSource(ctx context.Context, id int64) error {
 }
 
 func (db *DB) Source(ctx context.Context, id int64) (*communique.Source, error) {
-	s, err := scanSource(db.pool.QueryRow(ctx, `SELECT `+sourceColumns+`, `+sourceReleases+` FROM sources s WHERE s.id=$1`, id), true)
+	s, err := scanSource(db.pool.QueryRow(ctx, `SELECT `+sourceColumns+` FROM sources s WHERE s.id=$1`, id), false)
 	if err != nil {
 		return nil, mapErr(err, "source")
 	}
 	return s, nil
+}
+
+func (db *DB) SourceReleases(ctx context.Context, id int64) (int, error) {
+	var n int
+	if err := db.pool.QueryRow(ctx, `SELECT `+sourceReleases+` FROM sources s WHERE s.id=$1`, id).Scan(&n); err != nil {
+		return 0, mapErr(err, "source")
+	}
+	return n, nil
 }
 
 func (db *DB) Sources(ctx context.Context) ([]*communique.Source, error) {

@@ -152,14 +152,24 @@ func (db *DB) Source(ctx context.Context, id int64) (*communique.Source, error) 
 	var s *communique.Source
 	err := db.view(ctx, func(tx *sql.Tx) error {
 		var err error
-		s, err = scanSource(tx.QueryRowContext(ctx, `SELECT `+sourceColumns+`,
-			`+sourceReleases+` FROM sources s WHERE s.id=?`, id), true)
+		s, err = scanSource(tx.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM sources s WHERE s.id=?`, id), false)
 		return err
 	})
 	if err != nil {
 		return nil, mapErr(err, "source")
 	}
 	return s, nil
+}
+
+func (db *DB) SourceReleases(ctx context.Context, id int64) (int, error) {
+	var n int
+	err := db.view(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `SELECT `+sourceReleases+` FROM sources s WHERE s.id=?`, id).Scan(&n)
+	})
+	if err != nil {
+		return 0, mapErr(err, "source")
+	}
+	return n, nil
 }
 
 func querySources(ctx context.Context, tx *sql.Tx, withCount bool, q string, args ...any) ([]*communique.Source, error) {

@@ -131,8 +131,14 @@ func testSources(t *testing.T, st communique.Store) {
 	if all[0].Releases != 0 || all[1].Releases != 2 {
 		t.Errorf("Sources release counts %d, %d; want 0, 2", all[0].Releases, all[1].Releases)
 	}
-	if got, _ := st.Source(ctx, s2.ID); got.Releases != 2 {
-		t.Errorf("Source(%d).Releases = %d, want 2", s2.ID, got.Releases)
+	if n, err := st.SourceReleases(ctx, s2.ID); err != nil || n != 2 {
+		t.Errorf("SourceReleases(%d) = %d, %v; want 2", s2.ID, n, err)
+	}
+	if _, err := st.SourceReleases(ctx, 9999); communique.ErrorCode(err) != communique.ENOTFOUND {
+		t.Errorf("SourceReleases of a missing source: %v, want ENOTFOUND", err)
+	}
+	if got, _ := st.Source(ctx, s2.ID); got.Releases != 0 {
+		t.Errorf("Source(%d).Releases = %d, want 0 (not counted)", s2.ID, got.Releases)
 	}
 	// A source whose item led to a release first seen elsewhere counts it.
 	two, err := st.ReleaseByURL(ctx, "https://www.un.org/press/2")
@@ -145,11 +151,11 @@ func testSources(t *testing.T, st communique.Store) {
 	if err := st.MarkItem(ctx, s2.ID, "guid:2", "https://www.un.org/press/2", two.ID); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := st.Source(ctx, s.ID); got.Releases != 1 {
-		t.Errorf("a source whose item found a stored release: Releases = %d, want 1", got.Releases)
+	if n, _ := st.SourceReleases(ctx, s.ID); n != 1 {
+		t.Errorf("a source whose item found a stored release: SourceReleases = %d, want 1", n)
 	}
-	if got, _ := st.Source(ctx, s2.ID); got.Releases != 2 {
-		t.Errorf("a release both first seen and marked is counted once: Releases = %d, want 2", got.Releases)
+	if n, _ := st.SourceReleases(ctx, s2.ID); n != 2 {
+		t.Errorf("a release both first seen and marked is counted once: SourceReleases = %d, want 2", n)
 	}
 
 	if err := st.DeleteSource(ctx, s.ID); err != nil {

@@ -371,7 +371,7 @@ func (s *server) apiSources(w http.ResponseWriter, r *http.Request) {
 
 // GET /api/v1/sources/{id}
 func (s *server) apiSource(w http.ResponseWriter, r *http.Request) {
-	src, err := s.sourceFromPath(r)
+	src, err := s.countedSourceFromPath(r)
 	if err != nil {
 		s.apiError(w, r, err)
 		return

@@ -70,6 +70,14 @@ func (f *fakeStore) Source(ctx context.Context, id int64) (*communique.Source, e
 	return nil, communique.Errorf(communique.ENOTFOUND, "source %d not found", id)
 }
 
+func (f *fakeStore) SourceReleases(ctx context.Context, id int64) (int, error) {
+	s, err := f.Source(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	return s.Releases, nil
+}
+
 func (f *fakeStore) Sources(ctx context.Context) ([]*communique.Source, error) {
 	if f.fail != nil {
 		return nil, f.fail

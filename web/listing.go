@@ -167,6 +167,19 @@ func (s *server) sourceFromPath(r *http.Request) (*communique.Source, error) {
 	return s.store.Source(r.Context(), id)
 }
 
+// countedSourceFromPath is sourceFromPath with the source's releases
+// counted, for the pages that show the count.
+func (s *server) countedSourceFromPath(r *http.Request) (*communique.Source, error) {
+	src, err := s.sourceFromPath(r)
+	if err != nil {
+		return nil, err
+	}
+	if src.Releases, err = s.store.SourceReleases(r.Context(), src.ID); err != nil {
+		return nil, err
+	}
+	return src, nil
+}
+
 func pathID(r *http.Request) (int64, error) {
 	raw := r.PathValue("id")
 	id, err := strconv.ParseInt(raw, 10, 64)

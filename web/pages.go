@@ -311,7 +311,7 @@ func (s *server) sourceList(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) source(w http.ResponseWriter, r *http.Request) {
-	src, err := s.sourceFromPath(r)
+	src, err := s.countedSourceFromPath(r)
 	if err != nil {
 		s.pageError(w, r, err)
 		return

@@ -187,7 +187,9 @@ func TestWithSQLiteStore(t *testing.T) {
 	mustContain(t, "revisions", rec.Body.String(), "Revision 2", "<ins>A correction.</ins>")
 
 	mustContain(t, "org page", ts.get(t, "/org/NATO").Body.String(), "NATO Chief Welcomes", "Allies agree new defence plans")
-	mustContain(t, "source page", ts.get(t, "/sources/2").Body.String(), "HTTP 503 Service Unavailable", "HTTP status</dt><dd>503", "Security Council extends")
+	mustContain(t, "source page", ts.get(t, "/sources/2").Body.String(), "HTTP 503 Service Unavailable", "HTTP status</dt><dd>503", "Security Council extends",
+		"Releases</dt><dd>1<") // counted for the page (the store's Source does not count)
+	mustContain(t, "source in the API", ts.get(t, "/api/v1/sources/2").Body.String(), `"releases": 1,`)
 	mustContain(t, "sources", ts.get(t, "/sources").Body.String(), "NATO news", "health-failing", "health-ok")
 
 	// Search, with highlighted snippets, facets and feeds of itself.
