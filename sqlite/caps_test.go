@@ -148,4 +148,16 @@ func TestCaps(t *testing.T) {
 	if n != 6 || len(p.Facets.Languages) != 1 || p.Facets.Languages[0].Count != 6 {
 		t.Errorf("facets past the bound: %+v", p.Facets)
 	}
+
+	// A phrase works within a tenth of the bounds: with a count bound of 30,
+	// the 20 releases with "common words" are counted as a word's would be,
+	// not as a phrase's (3).
+	db.caps = caps{count: 30, rank: 20, facet: 30, df: 1000}
+	if p, err := db.Releases(ctx, communique.Query{Text: &communique.Node{Op: communique.OpTerm, Text: "words"}}); err != nil || p.Total != 20 {
+		t.Errorf("a word under the bound: %+v, %v; want Total 20", p, err)
+	}
+	p, err = db.Releases(ctx, communique.Query{Text: &communique.Node{Op: communique.OpPhrase, Text: "common words"}})
+	if err != nil || p.Total != -1 || len(p.Releases) == 0 || len(p.Releases) > 2 {
+		t.Errorf("a phrase past a tenth of the bound: Total %d, %d releases (%v); want -1 and the 2 ranked", p.Total, len(p.Releases), err)
+	}
 }
