@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -185,5 +187,39 @@ func BenchmarkHostLimiter(b *testing.B) {
 			b.Fatal(err)
 		}
 		release()
+	}
+}
+
+// A worker process commits without waiting for the WAL flush; the others,
+// and a URL that says otherwise, keep PostgreSQL's default.
+func TestOpenWorkerAsynchronousCommit(t *testing.T) {
+	cfg := testSchema(t)
+	base := os.Getenv("COMMUNIQUE_TEST_POSTGRES")
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	base += sep + "search_path=" + url.QueryEscape(cfg.ConnConfig.RuntimeParams["search_path"])
+	ctx := context.Background()
+	for _, c := range []struct {
+		name string
+		open func(context.Context, string) (*DB, error)
+		url  string
+		want string
+	}{
+		{"Open", Open, base, "on"},
+		{"OpenWorker", OpenWorker, base, "off"},
+		{"OpenWorker with synchronous_commit in the URL", OpenWorker, base + "&synchronous_commit=on", "on"},
+	} {
+		db, err := c.open(ctx, c.url)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		var got string
+		err = db.pool.QueryRow(ctx, `SHOW synchronous_commit`).Scan(&got)
+		db.Close()
+		if err != nil || got != c.want {
+			t.Errorf("%s: synchronous_commit %q (%v), want %q", c.name, got, err, c.want)
+		}
 	}
 }

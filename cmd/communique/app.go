@@ -126,7 +126,11 @@ func (a *app) open(ctx context.Context, level slog.Level, logw *os.File) error {
 		if !strings.HasPrefix(a.cfg.db, "postgres://") && !strings.HasPrefix(a.cfg.db, "postgresql://") {
 			return fmt.Errorf("--db %q: only postgres://… URLs are supported (SQLite needs no --db)", a.cfg.db)
 		}
-		if a.pg, err = postgres.Open(ctx, a.cfg.db); err != nil {
+		open := postgres.Open
+		if a.cfg.role == "worker" {
+			open = postgres.OpenWorker // only job writes, redone if lost
+		}
+		if a.pg, err = open(ctx, a.cfg.db); err != nil {
 			return err
 		}
 		a.store = a.pg

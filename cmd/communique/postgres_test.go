@@ -113,3 +113,31 @@ func TestPostgresWorkersSurviveAKill(t *testing.T) {
 		q.Cursor = p.Next
 	}
 }
+
+// A worker process's writes are all job writes, redone if lost: it commits
+// without waiting for the WAL flush (postgres.OpenWorker). A web process
+// makes the writes people ask for and keeps the default.
+func TestPostgresWorkerRoleCommitsAsynchronously(t *testing.T) {
+	url := os.Getenv("COMMUNIQUE_TEST_POSTGRES")
+	if url == "" {
+		t.Skip("COMMUNIQUE_TEST_POSTGRES is not set; skipping")
+	}
+	ctx := context.Background()
+	db, drop, err := benchSchema(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer drop()
+	for role, want := range map[string]string{"worker": "off", "web": "on", "all": "on"} {
+		a, err := openApp(ctx, config{dataDir: t.TempDir(), db: db, role: role, adminToken: "t", logLevel: "error"}, os.Stderr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		err = a.pg.Pool().QueryRow(ctx, `SHOW synchronous_commit`).Scan(&got)
+		a.Close()
+		if err != nil || got != want {
+			t.Errorf("--role %s: synchronous_commit %q (%v), want %q", role, got, err, want)
+		}
+	}
+}
