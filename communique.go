@@ -62,8 +62,9 @@ type Source struct {
 	State PollState
 
 	// Releases is the number of releases this source led to: first seen
-	// through it, or found already stored by its items. Filled by the store
-	// when reading; ignored when writing.
+	// through it, or found already stored by its items. Filled by
+	// Store.Sources (Store.SourceReleases counts it for one source; Store.Source
+	// leaves it 0); ignored when writing.
 	Releases int
 }
 
