@@ -44,18 +44,33 @@ var _ communique.Store = (*DB)(nil)
 // opens path with the settings this store uses: WAL, a busy timeout,
 // foreign keys and synchronous=NORMAL. The pipeline opens River's own
 // database with it.
+//
+// A new database gets 8 KiB pages (SQLite's default is 4 KiB): a release
+// with its text is about 16 KiB, and the search index's merges write
+// segments of many pages, so half as many pages means half as many page
+// writes and b-tree cells. The page size of an existing database does not
+// change. The page size must be set before WAL mode, which fixes it:
+// modernc runs the _pragma list sorted by name ("journal_mode" before
+// "page_size"), so WAL is set by its own key, applied after the list.
 func DSN(path string) string {
 	v := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+	for _, p := range []string{"busy_timeout(10000)", "foreign_keys(1)", "page_size(8192)", "synchronous(NORMAL)"} {
 		v.Add("_pragma", p)
 	}
+	v.Set("_journal_mode", "WAL")
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + v.Encode()
 }
+
+// writeCacheKiB is the page cache of the write connection (SQLite's default
+// is 2,000 KiB): the search index's merges read back the segments they
+// merge, which a small cache sends to the file system every time. With 8 KiB
+// pages, bench search indexed a million releases at 1,155/s against 933/s.
+const writeCacheKiB = 32 << 10
 
 // Open opens (creating if needed) the store at path and applies the
 // embedded migrations not yet applied.
 func Open(ctx context.Context, path string) (*DB, error) {
-	w, err := OpenDB(DSN(path) + "&_txlock=immediate")
+	w, err := OpenDB(DSN(path) + fmt.Sprintf("&_txlock=immediate&_pragma=cache_size(-%d)", writeCacheKiB))
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -146,5 +147,47 @@ func TestLookupsUseIndexes(t *testing.T) {
 				t.Errorf("%s scans a table: %v", name, plan)
 			}
 		}
+	}
+}
+
+// A new database has 8 KiB pages in WAL mode, the write connection a larger
+// page cache; a database made with SQLite's default 4 KiB pages keeps them.
+func TestDatabaseSettings(t *testing.T) {
+	ctx := context.Background()
+	db := testDB(t)
+	var pageSize, cache int
+	var mode, sync string
+	if err := db.write.QueryRowContext(ctx, `SELECT page_size, cache_size, journal_mode, synchronous FROM pragma_page_size, pragma_cache_size, pragma_journal_mode, pragma_synchronous`).Scan(&pageSize, &cache, &mode, &sync); err != nil {
+		t.Fatal(err)
+	}
+	if pageSize != 8192 || cache != -writeCacheKiB || mode != "wal" || sync != "1" {
+		t.Errorf("write connection: page_size %d, cache_size %d, journal_mode %s, synchronous %s; want 8192, %d, wal, 1 (NORMAL)", pageSize, cache, mode, sync, -writeCacheKiB)
+	}
+	if err := db.read.QueryRowContext(ctx, `SELECT page_size, journal_mode FROM pragma_page_size, pragma_journal_mode`).Scan(&pageSize, &mode); err != nil {
+		t.Fatal(err)
+	}
+	if pageSize != 8192 || mode != "wal" {
+		t.Errorf("read pool: page_size %d, journal_mode %s; want 8192, wal", pageSize, mode)
+	}
+
+	path := filepath.Join(t.TempDir(), "old.db")
+	old, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.ExecContext(ctx, `CREATE TABLE t (x); PRAGMA journal_mode = WAL`); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	reopened, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reopened.Close()
+	if err := reopened.write.QueryRowContext(ctx, `SELECT page_size FROM pragma_page_size`).Scan(&pageSize); err != nil {
+		t.Fatal(err)
+	}
+	if pageSize != 4096 {
+		t.Errorf("a database made with 4 KiB pages: page_size %d after opening", pageSize)
 	}
 }
