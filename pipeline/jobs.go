@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -161,6 +162,9 @@ type QueueOptions struct {
 	JobTimeout time.Duration
 }
 
+// ingestCooldown is the least time between two looks for ingest jobs.
+const ingestCooldown = 10 * time.Millisecond
+
 // NewQueue makes a River client over driver for the pipeline p. Migrations
 // of River's own schema must have been applied (see MigrateQueue).
 func NewQueue[TTx any](driver riverdriver.Driver[TTx], p *Pipeline, o QueueOptions) (*Queue, error) {
@@ -192,11 +196,7 @@ func NewQueue[TTx any](driver riverdriver.Driver[TTx], p *Pipeline, o QueueOptio
 		river.AddWorker(workers, &pollWorker{q: q})
 		river.AddWorker(workers, &ingestWorker{q: q})
 		cfg.Workers = workers
-		cfg.Queues = map[string]river.QueueConfig{
-			river.QueueDefault: {MaxWorkers: 1},
-			QueuePoll:          {MaxWorkers: cmpOr(o.PollWorkers, 4)},
-			QueueIngest:        {MaxWorkers: cmpOr(o.IngestWorkers, 8)},
-		}
+		cfg.Queues = queues(o, cmp.Or(cfg.FetchCooldown, river.FetchCooldownDefault))
 		cfg.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(
 			river.PeriodicInterval(q.interval),
 			func() (river.JobArgs, *river.InsertOpts) { return ScheduleArgs{}, nil },
@@ -236,6 +236,20 @@ func NewQueue[TTx any](driver riverdriver.Driver[TTx], p *Pipeline, o QueueOptio
 		})
 	}
 	return q, nil
+}
+
+// queues configures the worker's queues; cooldown is the client's least
+// time between two looks for jobs.
+func queues(o QueueOptions, cooldown time.Duration) map[string]river.QueueConfig {
+	return map[string]river.QueueConfig{
+		river.QueueDefault: {MaxWorkers: 1},
+		QueuePoll:          {MaxWorkers: cmpOr(o.PollWorkers, 4)},
+		// Ingest jobs come by the hundred and take tens of milliseconds
+		// each: a slot that frees is refilled after ingestCooldown rather
+		// than River's default 100 ms, which held eight slots to about
+		// eighty jobs a second per process.
+		QueueIngest: {MaxWorkers: cmpOr(o.IngestWorkers, 8), FetchCooldown: min(ingestCooldown, cooldown)},
+	}
 }
 
 func cmpOr(v, def int) int {

@@ -173,3 +173,25 @@ func TestPollSmallSpreadNotApplied(t *testing.T) {
 		t.Errorf("a 20 ms spread: %d ingest jobs scheduled, %d available; want all 3 available", scheduled, available)
 	}
 }
+
+// Ingest slots are refilled within ingestCooldown of freeing, whatever the
+// client's cooldown, and never later than the client's own: River's default
+// 100 ms would hold a worker's eight slots to about eighty jobs a second.
+func TestIngestQueueCooldown(t *testing.T) {
+	for _, c := range []struct{ client, want time.Duration }{
+		{river.FetchCooldownDefault, ingestCooldown},
+		{5 * time.Millisecond, 5 * time.Millisecond},
+	} {
+		qs := queues(QueueOptions{}, c.client)
+		if got := qs[QueueIngest].FetchCooldown; got != c.want {
+			t.Errorf("client cooldown %v: ingest queue cooldown %v, want %v", c.client, got, c.want)
+		}
+		if got := qs[QueuePoll].FetchCooldown; got != 0 {
+			t.Errorf("client cooldown %v: poll queue cooldown %v, want the client's", c.client, got)
+		}
+	}
+	// River checks every queue's cooldown against the poll interval: a
+	// worker polling every 5 ms must still start.
+	e := newEnv(t)
+	e.openQueue(QueueOptions{Work: true, FetchPollInterval: 5 * time.Millisecond})
+}

@@ -164,7 +164,7 @@ func runBenchIngest(ctx context.Context, e env) error {
 
 	cfg := config{dataDir: dir, addr: "127.0.0.1:0", adminToken: "bench", logLevel: "error", allowPrivate: true,
 		hostDelay: -1, minPoll: time.Hour, maxPoll: 2 * time.Hour, workers: *concurrency, scheduleEvery: 100 * time.Millisecond,
-		jobPoll: 20 * time.Millisecond, db: *db, work: *db == "", role: "all"}
+		jobPoll: time.Second, db: *db, work: *db == "", role: "all"}
 	if *db != "" {
 		cfg.role = "web" // this process only enqueues; worker processes do the work
 		url, drop, err := benchSchema(ctx, *db)
@@ -190,7 +190,7 @@ func runBenchIngest(ctx context.Context, e env) error {
 		for w := 0; w < *workers; w++ {
 			cmd := exec.CommandContext(ctx, self, "serve", "--role", "worker", "--db", *db, "--addr", "127.0.0.1:0",
 				"--data", dir, "--admin-token", "bench", "--allow-private-addresses", "--host-delay", "0s", "--no-default-sources",
-				"--log-level", "error", "--workers", fmt.Sprint(*concurrency), "--schedule-every", "100ms", "--job-poll", "20ms")
+				"--log-level", "error", "--workers", fmt.Sprint(*concurrency), "--schedule-every", "100ms")
 			if *cpuprofile != "" {
 				cmd.Args = append(cmd.Args, "--cpuprofile", fmt.Sprintf("%s.worker%d", *cpuprofile, w+1))
 			}
