@@ -63,8 +63,8 @@ type Source struct {
 
 	// Releases is the number of releases this source led to: first seen
 	// through it, or found already stored by its items. Filled by
-	// Store.Sources (Store.SourceReleases counts it for one source; Store.Source
-	// leaves it 0); ignored when writing.
+	// Store.CountSourceReleases (Store.Source and Store.Sources leave it 0);
+	// ignored when writing.
 	Releases int
 }
 

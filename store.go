@@ -24,12 +24,16 @@ type Store interface {
 	// Source reads a source without counting its releases (Releases is
 	// 0): the pipeline reads its source for every item, and counting reads
 	// every release and item the source led to (two seconds for 94,000 on
-	// PostgreSQL). Pages that show the count ask SourceReleases.
+	// PostgreSQL). Pages that show the count ask CountSourceReleases.
 	Source(ctx context.Context, id int64) (*Source, error)
-	// SourceReleases counts the releases a source led to (Source.Releases).
-	SourceReleases(ctx context.Context, id int64) (int, error)
-	// Sources lists every source, with Releases counted, ordered by ID.
+	// Sources lists every source, ordered by ID, without counting their
+	// releases (Releases is 0): /healthz and the organisation pages list
+	// them too, and counting reads every release of every source.
 	Sources(ctx context.Context) ([]*Source, error)
+	// CountSourceReleases fills the Releases of each of srcs (by ID): the
+	// releases the source led to. Pages count only the sources they show.
+	// A source no longer stored is left at 0.
+	CountSourceReleases(ctx context.Context, srcs []*Source) error
 	// DueSources lists up to limit sources whose NextPoll is at or before now.
 	DueSources(ctx context.Context, now time.Time, limit int) ([]*Source, error)
 

@@ -66,6 +66,9 @@ func TestSearchBasics(t *testing.T) {
 		t.Error(got, err)
 	}
 	srcs, err := db.Sources(ctx)
+	if err == nil {
+		err = db.CountSourceReleases(ctx, srcs)
+	}
 	if err != nil || srcs[0].Releases != 1 {
 		t.Error(srcs, err)
 	}

@@ -20,7 +20,7 @@ const sourceColumns = `s.id, s.kind, s.url, s.title, s.organization, s.country, 
 	s.etag, s.last_modified, s.last_fetch, s.last_success, s.last_status, s.last_error, s.consecutive_errors,
 	CASE WHEN isfinite(s.next_poll) THEN s.next_poll END, s.interval_seconds, s.hub_url, s.topic_url, s.websub_secret, s.websub_lease_until`
 
-func scanSource(row pgx.Row, withCount bool) (*communique.Source, error) {
+func scanSource(row pgx.Row) (*communique.Source, error) {
 	var s communique.Source
 	var sel []byte
 	var lastFetch, lastSuccess, lease, next *time.Time
@@ -29,9 +29,6 @@ func scanSource(row pgx.Row, withCount bool) (*communique.Source, error) {
 		&s.State.ETag, &s.State.LastModified, &lastFetch, &lastSuccess, &s.State.LastStatus, &s.State.LastError,
 		&s.State.ConsecutiveErrors, &next, &interval, &s.State.HubURL, &s.State.TopicURL,
 		&s.State.WebSubSecret, &lease}
-	if withCount {
-		dest = append(dest, &s.Releases)
-	}
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -139,30 +136,53 @@ func (db *DB) DeleteSource(ctx context.Context, id int64) error {
 }
 
 func (db *DB) Source(ctx context.Context, id int64) (*communique.Source, error) {
-	s, err := scanSource(db.pool.QueryRow(ctx, `SELECT `+sourceColumns+` FROM sources s WHERE s.id=$1`, id), false)
+	s, err := scanSource(db.pool.QueryRow(ctx, `SELECT `+sourceColumns+` FROM sources s WHERE s.id=$1`, id))
 	if err != nil {
 		return nil, mapErr(err, "source")
 	}
 	return s, nil
 }
 
-func (db *DB) SourceReleases(ctx context.Context, id int64) (int, error) {
-	var n int
-	if err := db.pool.QueryRow(ctx, `SELECT `+sourceReleases+` FROM sources s WHERE s.id=$1`, id).Scan(&n); err != nil {
-		return 0, mapErr(err, "source")
+func (db *DB) CountSourceReleases(ctx context.Context, srcs []*communique.Source) error {
+	if len(srcs) == 0 {
+		return nil
 	}
-	return n, nil
+	ids := make([]int64, len(srcs))
+	for i, s := range srcs {
+		ids[i] = s.ID
+	}
+	rows, err := db.pool.Query(ctx, `SELECT s.id, `+sourceReleases+` FROM sources s WHERE s.id = ANY($1)`, ids)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	counts := make(map[int64]int, len(srcs))
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return err
+		}
+		counts[id] = n
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, s := range srcs {
+		s.Releases = counts[s.ID]
+	}
+	return nil
 }
 
 func (db *DB) Sources(ctx context.Context) ([]*communique.Source, error) {
-	rows, err := db.pool.Query(ctx, `SELECT `+sourceColumns+`, `+sourceReleases+` FROM sources s ORDER BY s.id`)
+	rows, err := db.pool.Query(ctx, `SELECT `+sourceColumns+` FROM sources s ORDER BY s.id`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []*communique.Source
 	for rows.Next() {
-		s, err := scanSource(rows, true)
+		s, err := scanSource(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -179,7 +199,7 @@ func (db *DB) DueSources(ctx context.Context, now time.Time, limit int) ([]*comm
 	defer rows.Close()
 	var out []*communique.Source
 	for rows.Next() {
-		s, err := scanSource(rows, false)
+		s, err := scanSource(rows)
 		if err != nil {
 			return nil, err
 		}

@@ -21,7 +21,7 @@ const sourceColumns = `s.id, s.kind, s.url, s.title, s.organization, s.country, 
 
 type scanner interface{ Scan(...any) error }
 
-func scanSource(row scanner, withCount bool) (*communique.Source, error) {
+func scanSource(row scanner) (*communique.Source, error) {
 	var s communique.Source
 	var sel sql.NullString
 	var created int64
@@ -30,9 +30,6 @@ func scanSource(row scanner, withCount bool) (*communique.Source, error) {
 	dest := []any{&s.ID, &s.Kind, &s.URL, &s.Title, &s.Organization, &s.Country, &s.Licence, &sel, &created,
 		&s.State.ETag, &s.State.LastModified, &lastFetch, &lastSuccess, &s.State.LastStatus, &s.State.LastError,
 		&s.State.ConsecutiveErrors, &next, &interval, &s.State.HubURL, &s.State.TopicURL, &s.State.WebSubSecret, &lease}
-	if withCount {
-		dest = append(dest, &s.Releases)
-	}
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
 	}
@@ -152,7 +149,7 @@ func (db *DB) Source(ctx context.Context, id int64) (*communique.Source, error) 
 	var s *communique.Source
 	err := db.view(ctx, func(tx *sql.Tx) error {
 		var err error
-		s, err = scanSource(tx.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM sources s WHERE s.id=?`, id), false)
+		s, err = scanSource(tx.QueryRowContext(ctx, `SELECT `+sourceColumns+` FROM sources s WHERE s.id=?`, id))
 		return err
 	})
 	if err != nil {
@@ -161,18 +158,45 @@ func (db *DB) Source(ctx context.Context, id int64) (*communique.Source, error) 
 	return s, nil
 }
 
-func (db *DB) SourceReleases(ctx context.Context, id int64) (int, error) {
-	var n int
-	err := db.view(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `SELECT `+sourceReleases+` FROM sources s WHERE s.id=?`, id).Scan(&n)
+func (db *DB) CountSourceReleases(ctx context.Context, srcs []*communique.Source) error {
+	if len(srcs) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(srcs))
+	for i, s := range srcs {
+		ids[i] = s.ID
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return err
+	}
+	counts := make(map[int64]int, len(srcs))
+	err = db.view(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT s.id, `+sourceReleases+` FROM sources s WHERE s.id IN (SELECT value FROM json_each(?))`, string(list))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var n int
+			if err := rows.Scan(&id, &n); err != nil {
+				return err
+			}
+			counts[id] = n
+		}
+		return rows.Err()
 	})
 	if err != nil {
-		return 0, mapErr(err, "source")
+		return err
 	}
-	return n, nil
+	for _, s := range srcs {
+		s.Releases = counts[s.ID]
+	}
+	return nil
 }
 
-func querySources(ctx context.Context, tx *sql.Tx, withCount bool, q string, args ...any) ([]*communique.Source, error) {
+func querySources(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]*communique.Source, error) {
 	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
@@ -180,7 +204,7 @@ func querySources(ctx context.Context, tx *sql.Tx, withCount bool, q string, arg
 	defer rows.Close()
 	var out []*communique.Source
 	for rows.Next() {
-		s, err := scanSource(rows, withCount)
+		s, err := scanSource(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -193,8 +217,7 @@ func (db *DB) Sources(ctx context.Context) ([]*communique.Source, error) {
 	var out []*communique.Source
 	err := db.view(ctx, func(tx *sql.Tx) error {
 		var err error
-		out, err = querySources(ctx, tx, true, `SELECT `+sourceColumns+`, `+sourceReleases+`
-			FROM sources s ORDER BY s.id`)
+		out, err = querySources(ctx, tx, `SELECT `+sourceColumns+` FROM sources s ORDER BY s.id`)
 		return err
 	})
 	return out, err
@@ -207,7 +230,7 @@ func (db *DB) DueSources(ctx context.Context, now time.Time, limit int) ([]*comm
 	var out []*communique.Source
 	err := db.view(ctx, func(tx *sql.Tx) error {
 		var err error
-		out, err = querySources(ctx, tx, false, `SELECT `+sourceColumns+` FROM sources s
+		out, err = querySources(ctx, tx, `SELECT `+sourceColumns+` FROM sources s
 			WHERE coalesce(s.next_poll, -9223372036854775808) <= ? ORDER BY coalesce(s.next_poll, -9223372036854775808), s.id LIMIT ?`,
 			micro(now), limit)
 		return err

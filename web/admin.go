@@ -223,6 +223,10 @@ func (s *server) renderAdmin(w http.ResponseWriter, r *http.Request, status int,
 			return
 		}
 		lo, hi, pg := paginate(r, len(srcs), sourcesPerPage)
+		if err := s.store.CountSourceReleases(r.Context(), srcs[lo:hi]); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
 		for _, src := range srcs[lo:hi] {
 			v.Sources = append(v.Sources, s.sourceView(src))
 		}

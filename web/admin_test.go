@@ -64,6 +64,9 @@ func (b *browser) login(t *testing.T) string {
 	if !strings.Contains(rec.Body.String(), "Add a source") {
 		t.Fatalf("the admin page after login does not offer to add a source")
 	}
+	if !strings.Contains(rec.Body.String(), `<td class="num">3</td>`) {
+		t.Errorf("the admin page does not count NATO's 3 releases")
+	}
 	return rec.Body.String()
 }
 

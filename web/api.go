@@ -356,6 +356,9 @@ func (s *server) apiSourceOf(r *http.Request, src *communique.Source) apiSource 
 // GET /api/v1/sources
 func (s *server) apiSources(w http.ResponseWriter, r *http.Request) {
 	srcs, err := s.store.Sources(r.Context())
+	if err == nil {
+		err = s.store.CountSourceReleases(r.Context(), srcs)
+	}
 	if err != nil {
 		s.apiError(w, r, err)
 		return

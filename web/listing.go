@@ -174,7 +174,7 @@ func (s *server) countedSourceFromPath(r *http.Request) (*communique.Source, err
 	if err != nil {
 		return nil, err
 	}
-	if src.Releases, err = s.store.SourceReleases(r.Context(), src.ID); err != nil {
+	if err := s.store.CountSourceReleases(r.Context(), []*communique.Source{src}); err != nil {
 		return nil, err
 	}
 	return src, nil

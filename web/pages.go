@@ -307,6 +307,14 @@ func (s *server) sourceList(w http.ResponseWriter, r *http.Request) {
 	}
 	lo, hi, pg := paginate(r, len(views), sourcesPerPage)
 	sv.Sources, sv.Pager = views[lo:hi], pg
+	shown := make([]*communique.Source, len(sv.Sources))
+	for i, v := range sv.Sources {
+		shown[i] = v.Source
+	}
+	if err := s.store.CountSourceReleases(r.Context(), shown); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, "sources.html", &pageData{Title: "Sources", Section: "sources", Data: sv})
 }
 

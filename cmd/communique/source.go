@@ -128,6 +128,9 @@ func sourceList(ctx context.Context, e env) error {
 	}
 	defer a.Close()
 	list, err := a.store.Sources(ctx)
+	if err == nil {
+		err = a.store.CountSourceReleases(ctx, list)
+	}
 	if err != nil {
 		return err
 	}
