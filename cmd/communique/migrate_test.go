@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 
@@ -16,10 +15,7 @@ import (
 // PostgreSQL, copies it again (nothing doubles: the copy resumes), and
 // compares sources, releases, copies and revisions.
 func TestMigrateSQLiteToPostgres(t *testing.T) {
-	url := os.Getenv("COMMUNIQUE_TEST_POSTGRES")
-	if url == "" {
-		t.Skip("COMMUNIQUE_TEST_POSTGRES is not set; skipping the migration test")
-	}
+	db := postgresSchema(t)
 	ctx := context.Background()
 	origin := httptest.NewServer(demo.Handler())
 	defer origin.Close()
@@ -30,11 +26,6 @@ func TestMigrateSQLiteToPostgres(t *testing.T) {
 	drain(t, a)
 	stop()
 
-	db, drop, err := benchSchema(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer drop()
 	src, err := openStoreURL(ctx, "sqlite:"+a.cfg.dataDir)
 	if err != nil {
 		t.Fatal(err)

@@ -18,13 +18,10 @@ import (
 // sources, kills one worker mid-ingest, and checks that every release ends
 // up stored exactly once.
 func TestPostgresWorkersSurviveAKill(t *testing.T) {
-	url := os.Getenv("COMMUNIQUE_TEST_POSTGRES")
-	if url == "" {
-		t.Skip("COMMUNIQUE_TEST_POSTGRES is not set; skipping the multi-worker PostgreSQL test")
-	}
 	if testing.Short() {
 		t.Skip("starts processes")
 	}
+	db := postgresSchema(t)
 	ctx := context.Background()
 	const sources, perSource = 200, 3
 	origin, err := startBenchOrigin(sources, perSource)
@@ -32,11 +29,6 @@ func TestPostgresWorkersSurviveAKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer origin.Close()
-	db, drop, err := benchSchema(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer drop()
 
 	dir := t.TempDir()
 	web, err := openApp(ctx, config{dataDir: dir, db: db, role: "web", adminToken: "t", logLevel: "error", allowPrivate: true}, os.Stderr)
@@ -118,16 +110,8 @@ func TestPostgresWorkersSurviveAKill(t *testing.T) {
 // without waiting for the WAL flush (postgres.OpenWorker). A web process
 // makes the writes people ask for and keeps the default.
 func TestPostgresWorkerRoleCommitsAsynchronously(t *testing.T) {
-	url := os.Getenv("COMMUNIQUE_TEST_POSTGRES")
-	if url == "" {
-		t.Skip("COMMUNIQUE_TEST_POSTGRES is not set; skipping")
-	}
+	db := postgresSchema(t)
 	ctx := context.Background()
-	db, drop, err := benchSchema(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer drop()
 	for role, want := range map[string]string{"worker": "off", "web": "on", "all": "on"} {
 		a, err := openApp(ctx, config{dataDir: t.TempDir(), db: db, role: role, adminToken: "t", logLevel: "error"}, os.Stderr)
 		if err != nil {
@@ -140,4 +124,21 @@ func TestPostgresWorkerRoleCommitsAsynchronously(t *testing.T) {
 			t.Errorf("--role %s: synchronous_commit %q (%v), want %q", role, got, err, want)
 		}
 	}
+}
+
+// postgresSchema is the URL of a schema of the test's own in the database
+// COMMUNIQUE_TEST_POSTGRES names, dropped when the test ends; the test is
+// skipped where that variable is unset.
+func postgresSchema(t *testing.T) string {
+	t.Helper()
+	url := os.Getenv("COMMUNIQUE_TEST_POSTGRES")
+	if url == "" {
+		t.Skip("COMMUNIQUE_TEST_POSTGRES is not set; skipping this PostgreSQL test")
+	}
+	db, drop, err := benchSchema(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(drop)
+	return db
 }

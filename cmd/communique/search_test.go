@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -125,16 +124,8 @@ func TestBenchSearchCommand(t *testing.T) {
 // TestSearchCommandPostgres searches and reindexes a PostgreSQL store with
 // --db.
 func TestSearchCommandPostgres(t *testing.T) {
-	url := os.Getenv("COMMUNIQUE_TEST_POSTGRES")
-	if url == "" {
-		t.Skip("COMMUNIQUE_TEST_POSTGRES is not set; skipping search --db on PostgreSQL")
-	}
+	db := postgresSchema(t)
 	ctx := context.Background()
-	db, drop, err := benchSchema(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer drop()
 	st, err := postgres.Open(ctx, db)
 	if err != nil {
 		t.Fatal(err)
