@@ -155,12 +155,17 @@ func TestCreateReleases(t *testing.T) {
 	for i := range 50 {
 		rs = append(rs, &communique.Release{URL: "https://a.example/" + strconv.Itoa(i), Title: "Release " + strconv.Itoa(i), Text: "security council meets", Licence: communique.LicenceFull})
 	}
+	rs[9].Entities = &communique.Entities{People: []communique.Person{{Name: "Mark Rutte"}}}
 	if err := db.CreateReleases(ctx, rs); err != nil {
 		t.Fatal(err)
 	}
 	page, err := db.Releases(ctx, communique.Query{Text: &communique.Node{Op: communique.OpTerm, Text: "council"}, Limit: 1})
 	if err != nil || page.Total != 50 {
 		t.Fatalf("after CreateReleases: %d found, %v", page.Total, err)
+	}
+	page, err = db.Releases(ctx, communique.Query{Text: &communique.Node{Op: communique.OpField, Field: "person", Text: "Mark Rutte"}, Limit: 5})
+	if err != nil || len(page.Releases) != 1 || page.Releases[0].ID != rs[9].ID {
+		t.Errorf("a bulk-loaded release's entities: %v, %v", page, err)
 	}
 	if revs, err := db.Revisions(ctx, rs[7].ID); err != nil || len(revs) != 1 {
 		t.Errorf("revisions of a bulk-loaded release: %v %v", revs, err)

@@ -945,6 +945,19 @@ func testEntityFilters(t *testing.T, st communique.Store) {
 	if got := find(t, st, c, "country:be", ""); !slices.Equal(got, []string{"sudani"}) {
 		t.Errorf("country:be after Reindex = %v", got)
 	}
+	// A release stored with its entities is found by them at once (the
+	// pipeline enriches before it stores).
+	born := &communique.Release{SourceID: r.SourceID, URL: "https://example.org/enriched", Organization: "NATO", Language: "en",
+		Published: T0.Add(time.Hour), Title: "Secretary General visits Baghdad", Text: "The Secretary General met the Prime Minister in Baghdad.",
+		Entities: &communique.Entities{People: []communique.Person{{Name: "Mark Rutte"}}, Countries: []string{"IQ"},
+			Organizations: []communique.Organization{{Name: "Ministry of Defence of Iraq", Acronym: "MoD"}}}}
+	mustRelease(t, st, born)
+	c.ids["enriched"], c.name[born.ID] = born.ID, "enriched"
+	for _, q := range []string{"country:iq", `person:"Mark Rutte"`, "org:mod"} {
+		if got := find(t, st, c, q, ""); !slices.Equal(got, []string{"enriched"}) {
+			t.Errorf("search %q for a release created with its entities = %v, want [enriched]", q, got)
+		}
+	}
 }
 
 func testIndexMaintenance(t *testing.T, st communique.Store) {
