@@ -4,11 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // HostLimiter enforces politeness across every worker process sharing the
@@ -76,25 +73,23 @@ func (l *HostLimiter) Acquire(ctx context.Context, host string) (func(), error) 
 
 // try takes the host's lease for token if the host is free and its delay
 // has passed. Otherwise it says how long until the delay passes: 0 while
-// another request is in flight, whose end is unknown.
+// another request is in flight, whose end is unknown. One statement does
+// both, so that a worker waiting for a host another holds costs one round
+// trip a look; the wait is read from the statement's snapshot, which may be
+// a moment old: a look too early or too late by that moment.
 func (l *HostLimiter) try(ctx context.Context, host string, token int64, lease time.Duration) (bool, time.Duration, error) {
 	var got bool
-	err := l.DB.pool.QueryRow(ctx, `INSERT INTO hosts AS h (host, holder, busy_until) VALUES ($1, $2, clock_timestamp() + $3 * interval '1 microsecond')
-		ON CONFLICT (host) DO UPDATE SET holder = EXCLUDED.holder, busy_until = EXCLUDED.busy_until
-		WHERE h.busy_until <= clock_timestamp() AND h.next_allowed <= clock_timestamp()
-		RETURNING true`, host, token, lease.Microseconds()).Scan(&got)
-	if err == nil {
-		return true, 0, nil
-	}
-	if !isNoRows(err) {
-		return false, 0, err
-	}
 	var ns float64
-	err = l.DB.pool.QueryRow(ctx, `SELECT CASE WHEN busy_until > clock_timestamp() THEN 0
-		ELSE greatest(extract(epoch FROM (next_allowed - clock_timestamp())), 0) * 1e9 END::float8
-		FROM hosts WHERE host = $1`, host).Scan(&ns)
-	if err != nil && !isNoRows(err) {
-		return false, 0, err
+	err := l.DB.pool.QueryRow(ctx, `WITH t AS (INSERT INTO hosts AS h (host, holder, busy_until)
+			VALUES ($1, $2, clock_timestamp() + $3 * interval '1 microsecond')
+			ON CONFLICT (host) DO UPDATE SET holder = EXCLUDED.holder, busy_until = EXCLUDED.busy_until
+			WHERE h.busy_until <= clock_timestamp() AND h.next_allowed <= clock_timestamp()
+			RETURNING true)
+		SELECT EXISTS (SELECT FROM t), coalesce((SELECT CASE WHEN busy_until > clock_timestamp() THEN 0
+			ELSE extract(epoch FROM (greatest(next_allowed, clock_timestamp()) - clock_timestamp())) * 1e9 END::float8
+			FROM hosts WHERE host = $1), 0)`, host, token, lease.Microseconds()).Scan(&got, &ns)
+	if err != nil || got {
+		return got, 0, err
 	}
 	return false, time.Duration(ns), nil
 }
@@ -108,5 +103,3 @@ func (l *HostLimiter) release(host string, token int64) {
 		next_allowed = clock_timestamp() + $3 * interval '1 microsecond' WHERE host = $1 AND holder = $2`,
 		host, token, max(l.Delay, 0).Microseconds())
 }
-
-func isNoRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
