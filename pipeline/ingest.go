@@ -110,9 +110,13 @@ func (p *Pipeline) Ingest(ctx context.Context, src *communique.Source, it commun
 	}
 	if outcome == OutcomeNew || outcome == OutcomeRepointed {
 		start = time.Now()
-		stored, err := p.Store.Release(ctx, rel.ID)
-		if err != nil {
-			return "", nil, err
+		stored := rel // a new release is as it was stored
+		if outcome == OutcomeRepointed {
+			// The known release took this text: its story, dates and
+			// copies are the stored ones.
+			if stored, err = p.Store.Release(ctx, rel.ID); err != nil {
+				return "", nil, err
+			}
 		}
 		if err := p.group(ctx, stored); err != nil {
 			return "", nil, err

@@ -19,8 +19,9 @@ const (
 // about the same event: published within dedup.StoryWindow, sharing a person
 // or an organisation (found through the store's entity index), and alike
 // enough for dedup.SameStory. A story's ID is the ID of its first release.
-// rel must be the release as stored. A release without entities (not
-// enriched, or naming no one) joins no story.
+// rel is the release as stored or as just created (its story is the stored
+// one); it is read whole again before its story is written. A release
+// without entities (not enriched, or naming no one) joins no story.
 func (p *Pipeline) group(ctx context.Context, rel *communique.Release) error {
 	if rel.Published.IsZero() || rel.StoryID != 0 || rel.Entities == nil {
 		return nil
@@ -54,20 +55,28 @@ func (p *Pipeline) group(ctx context.Context, rel *communique.Release) error {
 		}
 		story := c.StoryID
 		if story == 0 {
-			// Read it whole before writing it back: a listing may leave
-			// fields out.
-			whole, err := p.Store.Release(ctx, c.ID)
-			if err != nil {
-				return err
-			}
 			story = min(c.ID, rel.ID)
-			whole.StoryID = story
-			if err := p.Store.UpdateRelease(ctx, whole); err != nil {
+			if err := p.setStory(ctx, c.ID, story); err != nil {
 				return err
 			}
 		}
+		if err := p.setStory(ctx, rel.ID, story); err != nil {
+			return err
+		}
 		rel.StoryID = story
-		return p.Store.UpdateRelease(ctx, rel)
+		return nil
 	}
 	return nil
+}
+
+// setStory puts release id in story. It reads the release whole before
+// writing it back: a listing leaves fields out, and a release in hand may
+// lack what the store added (its copies, its revision count).
+func (p *Pipeline) setStory(ctx context.Context, id, story int64) error {
+	whole, err := p.Store.Release(ctx, id)
+	if err != nil {
+		return err
+	}
+	whole.StoryID = story
+	return p.Store.UpdateRelease(ctx, whole)
 }

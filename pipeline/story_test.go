@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"encoding/json"
 	"net/url"
 	"os"
@@ -73,5 +74,46 @@ func TestStoryGroupsTwoOriginators(t *testing.T) {
 	}
 	if s := story["nato-sudani-visit-late"]; s != 0 && s == story["nato-sudani-visit"] {
 		t.Errorf("a release twelve days later joined the story: %v", story)
+	}
+}
+
+// readCounter counts the releases read back one by one.
+type readCounter struct {
+	communique.Store
+	reads int
+}
+
+func (c *readCounter) Release(ctx context.Context, id int64) (*communique.Release, error) {
+	c.reads++
+	return c.Store.Release(ctx, id)
+}
+
+// A new release is grouped as the pipeline holds it: reading it back cost
+// three queries a release on PostgreSQL. A release is read whole only when
+// its story is written.
+func TestNewReleaseIsNotReadBack(t *testing.T) {
+	e := newEnv(t, "www.nato.int")
+	en, err := enrich.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.p.Enricher = en
+	rc := &readCounter{Store: e.store}
+	e.p.Store = rc
+	o := e.origin("www.nato.int")
+	pub := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	o.set("/news/1.html", "text/html; charset=utf-8", page("NATO", "Secretary General welcomes the Prime Minister of Iraq", pub,
+		[]string{"NATO Secretary General Mark Rutte welcomed the Prime Minister of Iraq, Mohammed Shia' al-Sudani, to NATO Headquarters in Brussels on Monday.",
+			"They discussed the NATO Mission Iraq and regional security."}))
+	src := e.addSource(communique.Source{Kind: communique.KindFeed, URL: o.URL + "/feed.xml", Organization: "NATO"})
+	out, rel := e.ingest(src, communique.Item{Key: "guid:1", URL: o.URL + "/news/1.html", Published: pub})
+	if out != OutcomeNew {
+		t.Fatalf("ingest: %s", out)
+	}
+	if rel.Entities == nil || len(rel.Entities.People) == 0 {
+		t.Fatalf("no people found, so no story was looked for: %+v", rel.Entities)
+	}
+	if rc.reads != 0 {
+		t.Errorf("ingesting a new release read %d releases back", rc.reads)
 	}
 }
