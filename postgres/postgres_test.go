@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/communique-news/communique"
@@ -226,5 +227,51 @@ func TestOpenWorkerAsynchronousCommit(t *testing.T) {
 		if err != nil || got != c.want {
 			t.Errorf("%s: synchronous_commit %q (%v), want %q", c.name, got, err, c.want)
 		}
+	}
+}
+
+// statements counts the statements a pool sends (BEGIN and COMMIT
+// included).
+type statements struct{ n atomic.Int32 }
+
+func (s *statements) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	s.n.Add(1)
+	return ctx
+}
+
+func (s *statements) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// Round trips are what an ingest costs on PostgreSQL (ARCHITECTURE.md):
+// storing a new release with its entities is one statement, and a look at a
+// host another worker holds is one.
+func TestRoundTrips(t *testing.T) {
+	cfg := testSchema(t)
+	var st statements
+	cfg.ConnConfig.Tracer = &st
+	db, err := OpenConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	ctx := context.Background()
+	r := &communique.Release{URL: "https://a.example/1", Title: "Visit", Text: "The Secretary General visited Baghdad.", Licence: communique.LicenceFull,
+		Entities: &communique.Entities{People: []communique.Person{{Name: "Mark Rutte"}}, Countries: []string{"IQ"}}}
+	st.n.Store(0)
+	if err := db.CreateRelease(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if n := st.n.Load(); n != 1 {
+		t.Errorf("CreateRelease with entities sent %d statements, want 1", n)
+	}
+	l := &HostLimiter{DB: db}
+	if ok, _, err := l.try(ctx, "a.example", 1, time.Hour); !ok || err != nil {
+		t.Fatalf("a free host: %v %v", ok, err)
+	}
+	st.n.Store(0)
+	if ok, _, err := l.try(ctx, "a.example", 2, time.Hour); ok || err != nil {
+		t.Fatalf("a busy host: %v %v", ok, err)
+	}
+	if n := st.n.Load(); n != 1 {
+		t.Errorf("a look at a busy host sent %d statements, want 1", n)
 	}
 }
