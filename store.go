@@ -66,12 +66,9 @@ type Store interface {
 	Release(ctx context.Context, id int64) (*Release, error)
 	// ReleaseByURL finds a release by its URL or by the URL of one of its copies.
 	ReleaseByURL(ctx context.Context, url string) (*Release, error)
-	// ReleaseByHash finds a release by the ContentHash of its current text.
-	ReleaseByHash(ctx context.Context, hash string) (*Release, error)
-	// SimilarReleases lists up to limit releases that share at least one
-	// 16-bit block of fp (dedup.Blocks) and are within maxDistance bits
-	// (Hamming distance) of it, nearest first.
-	SimilarReleases(ctx context.Context, fp uint64, maxDistance int, limit int) ([]*Release, error)
+	// Match reads everything the de-duplication decision compares a
+	// release with, in one go (see MatchQuery).
+	Match(ctx context.Context, q MatchQuery) (*Matches, error)
 	// Revisions lists a release's revisions, oldest first.
 	Revisions(ctx context.Context, releaseID int64) ([]Revision, error)
 
@@ -94,7 +91,33 @@ type Store interface {
 // finds a stored release by. Stores used by one process need not implement
 // it (the pipeline then decides one release at a time).
 type DecisionLocker interface {
-	// LockDecision waits until no other decision holds any of keys and
-	// holds them until unlock is called (or the process dies).
-	LockDecision(ctx context.Context, keys []string) (unlock func(), err error)
+	// LockDecision waits until no other decision holds any of keys, holds
+	// them until unlock is called (or the process dies), and returns what
+	// Match(q) finds once they are held. Locking and reading together let
+	// a store send both in one round trip.
+	LockDecision(ctx context.Context, keys []string, q MatchQuery) (unlock func(), m *Matches, err error)
+}
+
+// MatchQuery asks what is stored that a release could be: the release at
+// one of its URLs, the release with its text, the releases with nearly its
+// fingerprint.
+type MatchQuery struct {
+	URLs        []string // release or copy URLs, as CanonicalURL gives them
+	Hash        string   // ContentHash; "" matches nothing
+	Fingerprint uint64
+	MaxDistance int // most bits (Hamming distance) a similar release differs by
+	Limit       int // most similar releases; 0: no limit
+}
+
+// Matches is what a MatchQuery found. Its releases carry no Copies and no
+// Revisions count: the decision needs neither.
+type Matches struct {
+	// ByURL[i] is the release at URLs[i] or with a copy there; nil if none.
+	ByURL []*Release
+	// ByHash is the earliest release whose current text has the hash.
+	ByHash *Release
+	// Similar are the releases that share at least one 16-bit block of the
+	// fingerprint (dedup.Blocks) and are within MaxDistance bits of it,
+	// nearest first (then oldest first).
+	Similar []*Release
 }

@@ -191,30 +191,26 @@ func (p *Pipeline) enrich(r *communique.Release) {
 // claimed is the URL an original page names as its canonical address on
 // another site, if any.
 func (p *Pipeline) store(ctx context.Context, src *communique.Source, rel *communique.Release, copyURL, claimed string) (Outcome, error) {
-	unlock, err := p.lockDecision(ctx, rel, copyURL, claimed)
+	// Everything the decision could use is read at once (one round trip
+	// on PostgreSQL, with the lock), though a release found by URL needs
+	// no hash or fingerprint match: those are rare (a known item is not
+	// ingested again unless its sitemap date changed), new releases are
+	// not.
+	unlock, m, err := p.lockDecision(ctx, rel, copyURL, claimed)
 	if err != nil {
 		return "", err
 	}
 	defer unlock()
-	byURL, err := found(p.Store.ReleaseByURL(ctx, rel.URL))
-	if err != nil {
-		return "", err
-	}
+	byURL := m.ByURL[0] // matchURLs' order
 	if byURL == nil && copyURL != "" {
-		if byURL, err = found(p.Store.ReleaseByURL(ctx, copyURL)); err != nil {
-			return "", err
-		}
+		byURL = m.ByURL[1]
 	}
 	if byURL == nil && claimed != "" {
 		// A page that names as its canonical address the very URL a
 		// republisher's copy named as the original is that original (a
 		// mirror, or the site behind another address): its text replaces
 		// the copy's, and the release keeps the originator's URL.
-		known, err := found(p.Store.ReleaseByURL(ctx, claimed))
-		if err != nil {
-			return "", err
-		}
-		if known != nil && sameURL(known.URL, claimed) {
+		if known := m.ByURL[len(m.ByURL)-1]; known != nil && sameURL(known.URL, claimed) {
 			rel.ID = known.ID
 			return OutcomeRepointed, p.takeOriginal(ctx, src, known, rel, known.URL, rel.URL)
 		}
@@ -222,16 +218,8 @@ func (p *Pipeline) store(ctx context.Context, src *communique.Source, rel *commu
 	var byHash *communique.Release
 	var similar []*communique.Release
 	if byURL == nil {
-		if byHash, err = found(p.Store.ReleaseByHash(ctx, rel.ContentHash)); err != nil {
-			return "", err
-		}
-		if byHash == nil {
-			// Candidates share a fingerprint block; at a million releases some
-			// dozens do by chance, so take enough of them for the text check
-			// to see the real copy.
-			if similar, err = p.Store.SimilarReleases(ctx, rel.Fingerprint, dedup.MaxDistance, maxSimilar); err != nil {
-				return "", err
-			}
+		if byHash = m.ByHash; byHash == nil {
+			similar = m.Similar
 		}
 	}
 	v := dedup.Decide(rel, byURL, byHash, similar)
@@ -281,27 +269,45 @@ func (p *Pipeline) store(ctx context.Context, src *communique.Source, rel *commu
 }
 
 // lockDecision makes the decision about rel one at a time with every
-// decision it could depend on: across processes through the store when it
-// is a DecisionLocker, else one at a time in this process. The keys are
-// everything store looks a release up by: its URLs, its content hash, and
-// its fingerprint blocks (similar releases share one).
-func (p *Pipeline) lockDecision(ctx context.Context, rel *communique.Release, copyURL, claimed string) (func(), error) {
-	l, ok := p.Store.(communique.DecisionLocker)
-	if !ok {
-		p.decide.Lock()
-		return p.decide.Unlock, nil
+// decision it could depend on, and reads what it is decided against: the
+// releases at matchURLs, with rel's hash, and similar to it. The lock is
+// across processes through the store when it is a DecisionLocker, else one
+// at a time in this process.
+func (p *Pipeline) lockDecision(ctx context.Context, rel *communique.Release, copyURL, claimed string) (func(), *communique.Matches, error) {
+	q := communique.MatchQuery{URLs: matchURLs(rel, copyURL, claimed), Hash: rel.ContentHash,
+		Fingerprint: rel.Fingerprint, MaxDistance: dedup.MaxDistance, Limit: maxSimilar}
+	if l, ok := p.Store.(communique.DecisionLocker); ok {
+		return l.LockDecision(ctx, decisionKeys(rel, copyURL, claimed), q)
 	}
-	return l.LockDecision(ctx, decisionKeys(rel, copyURL, claimed))
+	p.decide.Lock()
+	m, err := p.Store.Match(ctx, q)
+	if err != nil {
+		p.decide.Unlock()
+		return nil, nil, err
+	}
+	return p.decide.Unlock, m, nil
 }
 
-// decisionKeys are the keys of the decision about rel: two decisions that
-// share none cannot find each other's release.
-func decisionKeys(rel *communique.Release, copyURL, claimed string) []string {
-	keys := []string{"url " + rel.URL, "hash " + rel.ContentHash}
+// matchURLs are the URLs a release is matched by: its own, then the copy's
+// it was read through and the one it claims as canonical, where given.
+func matchURLs(rel *communique.Release, copyURL, claimed string) []string {
+	urls := []string{rel.URL}
 	for _, u := range []string{copyURL, claimed} {
 		if u != "" {
-			keys = append(keys, "url "+u)
+			urls = append(urls, u)
 		}
+	}
+	return urls
+}
+
+// decisionKeys are the keys of the decision about rel: everything it is
+// matched by (its URLs, its content hash, its fingerprint blocks: similar
+// releases share one). Two decisions that share none cannot find each
+// other's release.
+func decisionKeys(rel *communique.Release, copyURL, claimed string) []string {
+	keys := []string{"hash " + rel.ContentHash}
+	for _, u := range matchURLs(rel, copyURL, claimed) {
+		keys = append(keys, "url "+u)
 	}
 	for i, b := range dedup.Blocks(rel.Fingerprint) {
 		keys = append(keys, fmt.Sprintf("block %d %d", i, b))

@@ -441,10 +441,10 @@ func TestIngestConcurrentCopies(t *testing.T) {
 	}
 }
 
-// slowLookups is a store whose content-hash lookup takes a while.
+// slowLookups is a store whose matching takes a while.
 type slowLookups struct{ communique.Store }
 
-func (s slowLookups) ReleaseByHash(ctx context.Context, hash string) (*communique.Release, error) {
+func (s slowLookups) Match(ctx context.Context, q communique.MatchQuery) (*communique.Matches, error) {
 	time.Sleep(20 * time.Millisecond)
-	return s.Store.ReleaseByHash(ctx, hash)
+	return s.Store.Match(ctx, q)
 }

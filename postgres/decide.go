@@ -6,6 +6,8 @@ import (
 	"hash/fnv"
 	"slices"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/communique-news/communique"
 )
 
@@ -15,7 +17,12 @@ var _ communique.DecisionLocker = (*DB)(nil)
 // its own until unlock: a worker that dies mid-decision loses its session
 // and with it the locks. Keys are locked in one order, so that two
 // decisions waiting on each other's keys cannot deadlock.
-func (db *DB) LockDecision(ctx context.Context, keys []string) (func(), error) {
+//
+// The lock and the match go in one batch, one round trip: the match runs
+// after the lock is granted, and in READ COMMITTED each statement reads
+// what was committed when it starts, so it sees every decision that held
+// one of the keys before.
+func (db *DB) LockDecision(ctx context.Context, keys []string, q communique.MatchQuery) (func(), *communique.Matches, error) {
 	ids := make([]int64, 0, len(keys))
 	for _, k := range keys {
 		ids = append(ids, lockID(k))
@@ -24,7 +31,7 @@ func (db *DB) LockDecision(ctx context.Context, keys []string) (func(), error) {
 	ids = slices.Compact(ids)
 	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("decision lock: %w", err)
+		return nil, nil, fmt.Errorf("decision lock: %w", err)
 	}
 	unlock := func() {
 		if _, err := conn.Exec(context.Background(), `SELECT pg_advisory_unlock_all()`); err != nil {
@@ -32,13 +39,30 @@ func (db *DB) LockDecision(ctx context.Context, keys []string) (func(), error) {
 		}
 		conn.Release()
 	}
+	b := &pgx.Batch{}
 	// One statement takes them all, one after another in the array's order
 	// (one statement a key was six round trips a release).
-	if _, err := conn.Exec(ctx, `SELECT count(pg_advisory_lock(u.k)) FROM unnest($1::bigint[]) WITH ORDINALITY AS u(k, i)`, ids); err != nil {
-		unlock()
-		return nil, fmt.Errorf("decision lock: %w", err)
+	b.Queue(`SELECT count(pg_advisory_lock(u.k)) FROM unnest($1::bigint[]) WITH ORDINALITY AS u(k, i)`, ids)
+	b.Queue(matchSQL, matchArgs(q)...)
+	res := conn.SendBatch(ctx, b)
+	m, err := func() (*communique.Matches, error) {
+		if _, err := res.Exec(); err != nil {
+			return nil, fmt.Errorf("decision lock: %w", err)
+		}
+		rows, err := res.Query()
+		if err != nil {
+			return nil, fmt.Errorf("matching a release: %w", err)
+		}
+		return scanMatches(rows, q)
+	}()
+	if cerr := res.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("decision lock: %w", cerr)
 	}
-	return unlock, nil
+	if err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return unlock, m, nil
 }
 
 // lockID is the advisory lock key of a decision key.

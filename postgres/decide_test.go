@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/communique-news/communique"
 )
 
 // waitsFor reports whether a session waits for the decision lock of key
@@ -36,7 +38,7 @@ func TestLockDecision(t *testing.T) {
 	db := testDB(t)
 	ctx := context.Background()
 	lock := func(ctx context.Context, keys ...string) (func(), error) {
-		u, err := db.LockDecision(ctx, keys)
+		u, _, err := db.LockDecision(ctx, keys, communique.MatchQuery{})
 		if err != nil {
 			return nil, err
 		}
@@ -55,26 +57,34 @@ func TestLockDecision(t *testing.T) {
 	}
 	other()
 
-	// One that shares a key waits for the first to end.
-	got := make(chan error, 1)
+	// One that shares a key waits for the first to end, and matches what
+	// the first stored before it ended: its match runs after its lock.
+	const url = "https://a.example/1"
+	got := make(chan *communique.Matches, 1)
 	go func() {
-		u, err := lock(ctx, "block 0 7", "url https://c.example/3")
-		if err == nil {
+		u, m, err := db.LockDecision(ctx, []string{"block 0 7", "url https://c.example/3"}, communique.MatchQuery{URLs: []string{url}})
+		if err != nil {
+			t.Error(err)
+		} else {
 			u()
 		}
-		got <- err
+		got <- m
 	}()
 	if err := untilWaiting(db, "block 0 7"); err != nil {
 		t.Fatal(err)
 	}
 	select {
-	case err := <-got:
-		t.Fatalf("a decision sharing a key went ahead while the first held it (err %v)", err)
+	case <-got:
+		t.Fatal("a decision sharing a key went ahead while the first held it")
 	default:
 	}
-	unlock()
-	if err := <-got; err != nil {
+	r := &communique.Release{URL: url, Title: "Stored by the first decision", Published: time.Now(), Retrieved: time.Now(), Licence: communique.LicenceFull}
+	if err := db.CreateRelease(ctx, r); err != nil {
 		t.Fatal(err)
+	}
+	unlock()
+	if m := <-got; m != nil && (m.ByURL[0] == nil || m.ByURL[0].ID != r.ID) {
+		t.Errorf("the waiting decision matched %v at %s, want the release %d stored before the lock was given up", m.ByURL[0], url, r.ID)
 	}
 
 	// A decision given up while it waits returns its error and leaves

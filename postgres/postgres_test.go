@@ -230,23 +230,32 @@ func TestOpenWorkerAsynchronousCommit(t *testing.T) {
 	}
 }
 
-// statements counts the statements a pool sends (BEGIN and COMMIT
-// included).
-type statements struct{ n atomic.Int32 }
+// roundTrips counts the statements a pool sends (BEGIN and COMMIT
+// included), a batch as one.
+type roundTrips struct{ n atomic.Int32 }
 
-func (s *statements) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+func (s *roundTrips) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
 	s.n.Add(1)
 	return ctx
 }
 
-func (s *statements) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+func (s *roundTrips) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+func (s *roundTrips) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	s.n.Add(1)
+	return ctx
+}
+
+func (s *roundTrips) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+func (s *roundTrips) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
 
 // Round trips are what an ingest costs on PostgreSQL (ARCHITECTURE.md):
-// storing a new release with its entities is one statement, and a look at a
-// host another worker holds is one.
+// storing a new release with its entities is one statement, a look at a
+// host another worker holds is one, and so is taking a decision's lock
+// with its match.
 func TestRoundTrips(t *testing.T) {
 	cfg := testSchema(t)
-	var st statements
+	var st roundTrips
 	cfg.ConnConfig.Tracer = &st
 	db, err := OpenConfig(context.Background(), cfg)
 	if err != nil {
@@ -273,5 +282,20 @@ func TestRoundTrips(t *testing.T) {
 	}
 	if n := st.n.Load(); n != 1 {
 		t.Errorf("a look at a busy host sent %d statements, want 1", n)
+	}
+	q := communique.MatchQuery{URLs: []string{r.URL, "https://b.example/2"}, Hash: "h", Fingerprint: r.Fingerprint, MaxDistance: 3}
+	for i := range 2 { // the first on a connection also prepares the statements
+		st.n.Store(0)
+		unlock, m, err := db.LockDecision(ctx, []string{"url " + r.URL}, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := st.n.Load(); i == 1 && n != 1 {
+			t.Errorf("a decision's lock and match took %d round trips, want 1", n)
+		}
+		unlock()
+		if m.ByURL[0] == nil || m.ByURL[0].ID != r.ID || len(m.Similar) != 1 {
+			t.Errorf("the decision matched %+v, want release %d by URL and as similar", m, r.ID)
+		}
 	}
 }

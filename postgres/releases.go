@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math/bits"
-	"sort"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -19,14 +17,23 @@ const releaseColumns = `r.id, coalesce(r.source_id, 0), r.url, r.organization, r
 
 func scanRelease(row pgx.Row) (*communique.Release, error) {
 	var r communique.Release
+	if err := scanReleaseInto(row, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// scanReleaseInto scans releaseColumns into r, after the columns before
+// them into before.
+func scanReleaseInto(row pgx.Row, r *communique.Release, before ...any) error {
 	var modified *time.Time
 	var fp int64
 	var ents []byte
-	err := row.Scan(&r.ID, &r.SourceID, &r.URL, &r.Organization, &r.Country, &r.Title, &r.Author, &r.Language, &r.Image,
+	err := row.Scan(append(before, &r.ID, &r.SourceID, &r.URL, &r.Organization, &r.Country, &r.Title, &r.Author, &r.Language, &r.Image,
 		&r.SiteName, &r.Published, &r.DateEstimated, &modified, &r.Retrieved, &r.Updated, &r.Lede, &r.HTML, &r.Text,
-		&r.WordCount, &r.Licence, &r.Fallback, &r.ContentHash, &fp, &r.StoryID, &ents)
+		&r.WordCount, &r.Licence, &r.Fallback, &r.ContentHash, &fp, &r.StoryID, &ents)...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	r.Fingerprint = uint64(fp)
 	r.Modified = deref(modified)
@@ -34,10 +41,10 @@ func scanRelease(row pgx.Row) (*communique.Release, error) {
 	if len(ents) > 0 {
 		r.Entities = new(communique.Entities)
 		if err := json.Unmarshal(ents, r.Entities); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return &r, nil
+	return nil
 }
 
 // blocks splits a fingerprint into the four 16-bit blocks the similarity
@@ -269,57 +276,60 @@ func (db *DB) ReleaseByURL(ctx context.Context, url string) (*communique.Release
 	return r, db.details(ctx, r)
 }
 
-func (db *DB) ReleaseByHash(ctx context.Context, hash string) (*communique.Release, error) {
-	if hash == "" {
-		return nil, communique.Errorf(communique.ENOTFOUND, "release not found")
+// matchSQL answers a MatchQuery in one statement: $1 the URLs, $2 the
+// hash, $3 the fingerprint, $4–$7 its blocks, $8 the distance, $9 the
+// limit (NULL: none). Each row is a match: its kind (0 by URL, 1 by hash,
+// 2 similar), its URL's ordinal (kind 0) or its distance (kind 2), then
+// the release. Candidates share a block; the full rows are read only for
+// those within the distance (releases of one site share blocks often).
+const matchSQL = `WITH m AS (
+		SELECT 0 AS kind, q.n::int AS n, coalesce((SELECT id FROM releases WHERE url = q.url),
+			(SELECT release_id FROM copies WHERE url = q.url ORDER BY id LIMIT 1)) AS id
+		FROM unnest($1::text[]) WITH ORDINALITY AS q(url, n)
+		UNION ALL (SELECT 1, 0, id FROM releases WHERE content_hash = $2 AND $2 <> '' ORDER BY id LIMIT 1)
+		UNION ALL (SELECT 2, d, id FROM (SELECT id, bit_count((fingerprint # $3)::bit(64))::int AS d FROM releases
+			WHERE fp0 = $4 OR fp1 = $5 OR fp2 = $6 OR fp3 = $7) c WHERE d <= $8 ORDER BY d, id LIMIT $9))
+	SELECT m.kind, m.n, ` + releaseColumns + ` FROM m JOIN releases r ON r.id = m.id ORDER BY m.kind, m.n, r.id`
+
+func matchArgs(q communique.MatchQuery) []any {
+	b := blocks(q.Fingerprint)
+	var limit *int
+	if q.Limit > 0 {
+		limit = &q.Limit
 	}
-	r, err := scanRelease(db.pool.QueryRow(ctx, `SELECT `+releaseColumns+` FROM releases r WHERE r.content_hash=$1 ORDER BY r.id LIMIT 1`, hash))
-	if err != nil {
-		return nil, mapErr(err, "release")
-	}
-	return r, db.details(ctx, r)
+	return []any{q.URLs, q.Hash, int64(q.Fingerprint), b[0], b[1], b[2], b[3], q.MaxDistance, limit}
 }
 
-func (db *DB) SimilarReleases(ctx context.Context, fp uint64, maxDistance, limit int) ([]*communique.Release, error) {
-	// Candidates share a block; the full rows are read only for those within
-	// the distance (releases of one site share blocks often).
-	b := blocks(fp)
-	rows, err := db.pool.Query(ctx, `SELECT id, fingerprint FROM releases WHERE fp0=$1 OR fp1=$2 OR fp2=$3 OR fp3=$4`, b[0], b[1], b[2], b[3])
-	if err != nil {
-		return nil, err
-	}
-	type cand struct {
-		id int64
-		d  int
-	}
-	var cands []cand
+func scanMatches(rows pgx.Rows, q communique.MatchQuery) (*communique.Matches, error) {
+	defer rows.Close()
+	m := &communique.Matches{ByURL: make([]*communique.Release, len(q.URLs))}
 	for rows.Next() {
-		var id, f int64
-		if err := rows.Scan(&id, &f); err != nil {
-			rows.Close()
+		var kind, n int
+		var r communique.Release
+		if err := scanReleaseInto(rows, &r, &kind, &n); err != nil {
 			return nil, err
 		}
-		if d := bits.OnesCount64(uint64(f) ^ fp); d <= maxDistance {
-			cands = append(cands, cand{id, d})
+		switch kind {
+		case 0:
+			m.ByURL[n-1] = &r
+		case 1:
+			m.ByHash = &r
+		default:
+			m.Similar = append(m.Similar, &r)
 		}
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("matching a release: %w", err)
 	}
-	sort.Slice(cands, func(i, j int) bool {
-		return cands[i].d < cands[j].d || (cands[i].d == cands[j].d && cands[i].id < cands[j].id)
-	})
-	if limit > 0 && len(cands) > limit {
-		cands = cands[:limit]
+	return m, nil
+}
+
+func (db *DB) Match(ctx context.Context, q communique.MatchQuery) (*communique.Matches, error) {
+	rows, err := db.pool.Query(ctx, matchSQL, matchArgs(q)...)
+	if err != nil {
+		return nil, fmt.Errorf("matching a release: %w", err)
 	}
-	ids := make([]int64, len(cands))
-	for i, c := range cands {
-		ids[i] = c.id
-	}
-	// One statement for all (up to limit) candidates, in their order;
-	// those deleted meanwhile are left out.
-	return db.releasesByID(ctx, ids)
+	return scanMatches(rows, q)
 }
 
 func (db *DB) Revisions(ctx context.Context, releaseID int64) ([]communique.Revision, error) {

@@ -54,9 +54,9 @@ func TestSearchBasics(t *testing.T) {
 		}
 		t.Logf("snippets %v facets %+v", p.Snippets, p.Facets)
 	}
-	sim, err := db.SimilarReleases(ctx, 0xdeadbeef^0b101, 3, 5)
-	if err != nil || len(sim) != 1 {
-		t.Error(sim, err)
+	m, err := db.Match(ctx, communique.MatchQuery{Fingerprint: 0xdeadbeef ^ 0b101, MaxDistance: 3, Limit: 5})
+	if err != nil || len(m.Similar) != 1 {
+		t.Error(m, err)
 	}
 	if err := db.ReviseRelease(ctx, r); err != nil {
 		t.Fatal(err)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"math/bits"
 	"sort"
 	"strings"
@@ -347,13 +349,6 @@ func (db *DB) ReleaseByURL(ctx context.Context, url string) (*communique.Release
 	return db.one(ctx, "release at "+url, releaseByURL, url)
 }
 
-func (db *DB) ReleaseByHash(ctx context.Context, hash string) (*communique.Release, error) {
-	if hash == "" {
-		return nil, communique.Errorf(communique.ENOTFOUND, "release not found")
-	}
-	return db.one(ctx, "release", releaseByHash, hash)
-}
-
 // Lookups of the ingest path (TestLookupsUseIndexes checks their plans).
 const (
 	// The partial index on content_hash serves only a query that says
@@ -369,64 +364,82 @@ const (
 			SELECT id, fingerprint FROM releases WHERE fp3=?`
 )
 
-// SimilarReleases looks up the releases that share at least one 16-bit block
-// of fp (which finds every fingerprint within 3 bits, and the MinHash
-// candidates of package dedup), keeps those within maxDistance bits, and
-// returns them nearest first.
-func (db *DB) SimilarReleases(ctx context.Context, fp uint64, maxDistance, limit int) ([]*communique.Release, error) {
-	b := blocks(fp)
-	type hit struct {
-		r *communique.Release
-		d int
-	}
-	var hits []hit
+// Match reads the releases at q's URLs, the one with its hash, and those
+// that share at least one 16-bit block of its fingerprint (which finds
+// every fingerprint within 3 bits, and the MinHash candidates of package
+// dedup) within q.MaxDistance, nearest first, in one read transaction.
+func (db *DB) Match(ctx context.Context, q communique.MatchQuery) (*communique.Matches, error) {
+	m := &communique.Matches{ByURL: make([]*communique.Release, len(q.URLs))}
 	err := db.view(ctx, func(tx *sql.Tx) error {
-		// Candidates share a block; the full rows are read only for those
-		// within the distance.
-		rows, err := tx.QueryContext(ctx, similarBlocks, b[0], b[1], b[2], b[3])
-		if err != nil {
-			return err
-		}
-		type cand struct {
-			id int64
-			d  int
-		}
-		var cands []cand
-		for rows.Next() {
-			var id, f int64
-			if err := rows.Scan(&id, &f); err != nil {
-				rows.Close()
+		var err error
+		for i, u := range q.URLs {
+			if m.ByURL[i], err = optional(scanRelease(tx.QueryRowContext(ctx, releaseByURL, u))); err != nil {
 				return err
 			}
-			if d := bits.OnesCount64(uint64(f) ^ fp); d <= maxDistance {
-				cands = append(cands, cand{id, d})
-			}
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		sort.Slice(cands, func(i, j int) bool {
-			return cands[i].d < cands[j].d || (cands[i].d == cands[j].d && cands[i].id < cands[j].id)
-		})
-		if limit > 0 && len(cands) > limit {
-			cands = cands[:limit]
-		}
-		for _, c := range cands {
-			r, err := scanRelease(tx.QueryRowContext(ctx, releaseByID, c.id))
-			if err != nil {
+		if q.Hash != "" {
+			if m.ByHash, err = optional(scanRelease(tx.QueryRowContext(ctx, releaseByHash, q.Hash))); err != nil {
 				return err
 			}
-			hits = append(hits, hit{r, c.d})
 		}
-		return nil
+		m.Similar, err = similar(ctx, tx, q)
+		return err
 	})
+	if err != nil {
+		return nil, fmt.Errorf("matching a release: %w", err)
+	}
+	return m, nil
+}
+
+// optional maps "no row" to a nil release.
+func optional(r *communique.Release, err error) (*communique.Release, error) {
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return r, err
+}
+
+// similar reads the releases within q.MaxDistance of q.Fingerprint.
+func similar(ctx context.Context, tx *sql.Tx, q communique.MatchQuery) ([]*communique.Release, error) {
+	// Candidates share a block; the full rows are read only for those
+	// within the distance.
+	b := blocks(q.Fingerprint)
+	rows, err := tx.QueryContext(ctx, similarBlocks, b[0], b[1], b[2], b[3])
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*communique.Release, len(hits))
-	for i, h := range hits {
-		out[i] = h.r
+	type cand struct {
+		id int64
+		d  int
+	}
+	var cands []cand
+	for rows.Next() {
+		var id, f int64
+		if err := rows.Scan(&id, &f); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if d := bits.OnesCount64(uint64(f) ^ q.Fingerprint); d <= q.MaxDistance {
+			cands = append(cands, cand{id, d})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	sort.Slice(cands, func(i, j int) bool {
+		return cands[i].d < cands[j].d || (cands[i].d == cands[j].d && cands[i].id < cands[j].id)
+	})
+	if q.Limit > 0 && len(cands) > q.Limit {
+		cands = cands[:q.Limit]
+	}
+	out := make([]*communique.Release, 0, len(cands))
+	for _, c := range cands {
+		r, err := scanRelease(tx.QueryRowContext(ctx, releaseByID, c.id))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
 	}
 	return out, nil
 }

@@ -354,11 +354,28 @@ func testReleases(t *testing.T, st communique.Store) {
 	}
 	_, err = st.ReleaseByURL(ctx, "https://www.nato.int/other")
 	wantCode(t, err, communique.ENOTFOUND, "ReleaseByURL of an unknown URL")
-	if got, err := st.ReleaseByHash(ctx, "sha256:abc"); err != nil || got.ID != r.ID {
-		t.Errorf("ReleaseByHash = %v, %v", got, err)
+	if err := st.AddCopy(ctx, &communique.Copy{ReleaseID: r.ID, URL: "https://republisher.example/1", Publisher: "R", FirstSeen: T0}); err != nil {
+		t.Fatal(err)
 	}
-	_, err = st.ReleaseByHash(ctx, "sha256:other")
-	wantCode(t, err, communique.ENOTFOUND, "ReleaseByHash of an unknown hash")
+	m, err := st.Match(ctx, communique.MatchQuery{URLs: []string{"https://www.nato.int/other", r.URL, "https://republisher.example/1"}, Hash: "sha256:abc"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.ByURL) != 3 || m.ByURL[0] != nil || m.ByURL[1] == nil || m.ByURL[1].ID != r.ID || m.ByURL[2] == nil || m.ByURL[2].ID != r.ID {
+		t.Errorf("Match by an unknown URL, the release's and its copy's = %v, want nil, %d, %d", m.ByURL, r.ID, r.ID)
+	} else {
+		sameRelease(t, "Match by URL", m.ByURL[1], &communique.Release{ID: r.ID, SourceID: r.SourceID, URL: r.URL, Organization: r.Organization,
+			Country: r.Country, Title: r.Title, Author: r.Author, Language: r.Language, Image: r.Image, SiteName: r.SiteName,
+			Published: r.Published, DateEstimated: r.DateEstimated, Modified: r.Modified, Retrieved: r.Retrieved, Updated: r.Updated,
+			Lede: r.Lede, HTML: r.HTML, Text: r.Text, WordCount: r.WordCount, Licence: r.Licence, Fallback: r.Fallback,
+			ContentHash: r.ContentHash, Fingerprint: r.Fingerprint, StoryID: r.StoryID, Entities: r.Entities})
+	}
+	if m.ByHash == nil || m.ByHash.ID != r.ID {
+		t.Errorf("Match by hash = %v, want release %d", m.ByHash, r.ID)
+	}
+	if m, err := st.Match(ctx, communique.MatchQuery{URLs: []string{"https://www.nato.int/other"}, Hash: "sha256:other"}); err != nil || m.ByHash != nil || m.ByURL[0] != nil {
+		t.Errorf("Match of an unknown URL and hash = %+v, %v, want nothing", m, err)
+	}
 	_, err = st.Release(ctx, r.ID+100)
 	wantCode(t, err, communique.ENOTFOUND, "Release of an unknown ID")
 
@@ -478,11 +495,11 @@ func testRevisions(t *testing.T, st communique.Store) {
 			t.Errorf("revision %d of 3: number %d, hash %q, text %q, want %q", i+1, v.Number, v.ContentHash, v.Text, want.Text)
 		}
 	}
-	if _, err := st.ReleaseByHash(ctx, "sha256:abc"); communique.ErrorCode(err) != communique.ENOTFOUND {
-		t.Errorf("ReleaseByHash finds an earlier revision's hash: %v", err)
+	if m, err := st.Match(ctx, communique.MatchQuery{Hash: "sha256:abc"}); err != nil || m.ByHash != nil {
+		t.Errorf("Match finds an earlier revision's hash: %+v, %v", m, err)
 	}
-	if got, err := st.ReleaseByHash(ctx, "sha256:ghi"); err != nil || got.ID != r.ID {
-		t.Errorf("ReleaseByHash(current hash) = %v, %v", got, err)
+	if m, err := st.Match(ctx, communique.MatchQuery{Hash: "sha256:ghi"}); err != nil || m.ByHash == nil || m.ByHash.ID != r.ID {
+		t.Errorf("Match(current hash) = %+v, %v", m, err)
 	}
 	wantCode(t, st.ReviseRelease(ctx, &communique.Release{ID: r.ID + 100, URL: "https://x.example/"}), communique.ENOTFOUND, "ReviseRelease of an unknown release")
 	if revs, err := st.Revisions(ctx, r.ID+100); err != nil || len(revs) != 0 {
@@ -498,24 +515,34 @@ func testSimilar(t *testing.T, st communique.Store) {
 	same := mk("https://a.example/same", base)
 	one := mk("https://a.example/one", base^1<<40)
 	three := mk("https://a.example/three", base^(1|1<<20|1<<63)) // one bit in three blocks
-	far := mk("https://a.example/far", ^base)
-	_ = far
-	got, err := st.SimilarReleases(ctx, base, 3, 10)
-	if err != nil {
-		t.Fatal(err)
+	mk("https://a.example/far", ^base)                           // shares no block
+	near := mk("https://a.example/near", base^1<<50)             // as near as one, later
+	similar := func(maxDistance, limit int) []int64 {
+		t.Helper()
+		m, err := st.Match(ctx, communique.MatchQuery{Fingerprint: base, MaxDistance: maxDistance, Limit: limit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.ByHash != nil || len(m.ByURL) != 0 { // these releases have no hash: "" matches nothing
+			t.Errorf("Match of no hash and no URL found %v, %v", m.ByHash, m.ByURL)
+		}
+		var ids []int64
+		for _, r := range m.Similar {
+			ids = append(ids, r.ID)
+		}
+		return ids
 	}
-	var ids []int64
-	for _, r := range got {
-		ids = append(ids, r.ID)
+	if got, want := similar(3, 10), []int64{same, one, near, three}; !slices.Equal(got, want) {
+		t.Errorf("similar within 3 bits = %v, want %v nearest first, then oldest", got, want)
 	}
-	if want := []int64{same, one, three}; !slices.Equal(ids, want) {
-		t.Errorf("SimilarReleases(3 bits) = %v, want %v nearest first", ids, want)
+	if got := similar(1, 10); len(got) != 3 {
+		t.Errorf("similar within 1 bit: found %d, want 3", len(got))
 	}
-	if got, _ := st.SimilarReleases(ctx, base, 1, 10); len(got) != 2 {
-		t.Errorf("SimilarReleases(1 bit) found %d, want 2", len(got))
+	if got := similar(3, 1); !slices.Equal(got, []int64{same}) {
+		t.Errorf("similar with limit 1 = %v, want [%d]", got, same)
 	}
-	if got, _ := st.SimilarReleases(ctx, base, 3, 1); len(got) != 1 || got[0].ID != same {
-		t.Errorf("SimilarReleases with limit 1 = %v", got)
+	if got := similar(3, 0); len(got) != 4 {
+		t.Errorf("similar with no limit: found %d, want 4", len(got))
 	}
 }
 
