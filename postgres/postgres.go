@@ -126,6 +126,26 @@ func (db *DB) Close() error {
 	return nil
 }
 
+// minVersion is the oldest PostgreSQL the store runs on (bit_count, which
+// the decision's match uses, came with 14).
+const minVersion = 14
+
+// checkVersion refuses a server older than minVersion, given its
+// server_version ("15.20 (Debian 15.20-0+deb12u1)", "17beta1").
+func checkVersion(v string) error {
+	major := 0
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			break
+		}
+		major = major*10 + int(c-'0')
+	}
+	if major < minVersion {
+		return fmt.Errorf("PostgreSQL %s: Communiqué needs PostgreSQL %d or later", v, minVersion)
+	}
+	return nil
+}
+
 // migrate applies the migrations not yet applied, in name order, each in its
 // own transaction, holding a session advisory lock throughout.
 func (db *DB) migrate(ctx context.Context) error {
@@ -134,6 +154,9 @@ func (db *DB) migrate(ctx context.Context) error {
 		return fmt.Errorf("connecting to PostgreSQL: %w", err)
 	}
 	defer conn.Release()
+	if err := checkVersion(conn.Conn().PgConn().ParameterStatus("server_version")); err != nil {
+		return err
+	}
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
 		return fmt.Errorf("migration lock: %w", err)
 	}

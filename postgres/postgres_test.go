@@ -299,3 +299,18 @@ func TestRoundTrips(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckVersion(t *testing.T) {
+	for v, ok := range map[string]bool{
+		"15.20 (Debian 15.20-0+deb12u1)": true,
+		"14.0":                           true,
+		"17beta1":                        true,
+		"13.16":                          false,
+		"9.6.24":                         false,
+		"":                               false,
+	} {
+		if err := checkVersion(v); (err == nil) != ok {
+			t.Errorf("checkVersion(%q) = %v, want ok %v", v, err, ok)
+		}
+	}
+}
