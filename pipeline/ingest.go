@@ -191,11 +191,11 @@ func (p *Pipeline) enrich(r *communique.Release) {
 // claimed is the URL an original page names as its canonical address on
 // another site, if any.
 func (p *Pipeline) store(ctx context.Context, src *communique.Source, rel *communique.Release, copyURL, claimed string) (Outcome, error) {
-	// Everything the decision could use is read at once (one round trip
-	// on PostgreSQL, with the lock), though a release found by URL needs
-	// no hash or fingerprint match: those are rare (a known item is not
-	// ingested again unless its sitemap date changed), new releases are
-	// not.
+	// Everything the decision could use is read at once (on PostgreSQL in
+	// the lock's round trip). A release found by URL did not need its hash
+	// and similar releases read, but such releases are rare (a known item
+	// is ingested again only when its sitemap date changes); new releases,
+	// which need all three, are the rule.
 	unlock, m, err := p.lockDecision(ctx, rel, copyURL, claimed)
 	if err != nil {
 		return "", err
@@ -316,6 +316,8 @@ func decisionKeys(rel *communique.Release, copyURL, claimed string) []string {
 }
 
 // maxSimilar is how many releases sharing a fingerprint block are compared.
+// At a million releases some dozens share one by chance: enough are taken
+// for the text check to see the real copy among them.
 const maxSimilar = 100
 
 // takeOriginal makes the originator's page (orig) the text of a release
