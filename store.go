@@ -37,10 +37,11 @@ type Store interface {
 	// DueSources lists up to limit sources whose NextPoll is at or before now.
 	DueSources(ctx context.Context, now time.Time, limit int) ([]*Source, error)
 
-	// ItemSeen reports whether the source already delivered an item with
-	// this key, or with this URL (feeds that change GUIDs). URLs are
-	// compared as given: callers pass CanonicalURL(url) to both methods.
-	ItemSeen(ctx context.Context, sourceID int64, key, url string) (bool, error)
+	// ItemsSeen reports for each item whether the source already
+	// delivered one with its key, or with its URL (feeds that change
+	// GUIDs): one look for a whole feed. URLs are compared as given:
+	// callers pass CanonicalURL(url) to both methods.
+	ItemsSeen(ctx context.Context, sourceID int64, items []ItemRef) ([]bool, error)
 	// MarkItem records that an item was handled and led to releaseID
 	// (0 if it led to nothing). Marking an item twice is not an error.
 	MarkItem(ctx context.Context, sourceID int64, key, url string, releaseID int64) error
@@ -81,6 +82,9 @@ type Store interface {
 
 	Close() error
 }
+
+// ItemRef names an item of a source: its key, and its URL ("" if none).
+type ItemRef struct{ Key, URL string }
 
 // DecisionLocker is a Store shared by several processes that can make the
 // de-duplication decision about a release (look up what is stored, decide

@@ -421,3 +421,12 @@ func hasCopy(r *communique.Release, u string) bool {
 	}
 	return false
 }
+
+// seen reports whether the source delivered an item with key or url.
+func (e *env) seen(sourceID int64, key, url string) (bool, error) {
+	seen, err := e.store.ItemsSeen(e.ctx, sourceID, []communique.ItemRef{{Key: key, URL: url}})
+	if err != nil {
+		return false, err
+	}
+	return seen[0], nil
+}

@@ -275,7 +275,7 @@ func TestIngestTwiceDoublesNothing(t *testing.T) {
 		src *communique.Source
 		it  communique.Item
 	}{{s.natoSrc, s.natoItem()}, {s.mirSrc, s.mirageItem()}} {
-		if seen, err := s.e.store.ItemSeen(s.e.ctx, c.src.ID, c.it.Key, c.it.URL); err != nil || !seen {
+		if seen, err := s.e.seen(c.src.ID, c.it.Key, c.it.URL); err != nil || !seen {
 			t.Errorf("item %s not marked: %v", c.it.URL, err)
 		}
 	}
@@ -296,7 +296,7 @@ func TestIngestFetchFailures(t *testing.T) {
 	if len(e.releases()) != 0 {
 		t.Fatal("a failed ingest stored a release")
 	}
-	if seen, _ := e.store.ItemSeen(e.ctx, src.ID, it.Key, it.URL); seen {
+	if seen, _ := e.seen(src.ID, it.Key, it.URL); seen {
 		t.Fatal("a failed ingest marked the item")
 	}
 	// ...and on the last attempt the feed's content stands in.
@@ -401,7 +401,7 @@ func TestIngestItemWithoutLink(t *testing.T) {
 	if err != nil || out != OutcomeSkipped || rel != nil {
 		t.Fatalf("an item without a link: %v %v %v, want skipped", out, rel, err)
 	}
-	if seen, err := e.store.ItemSeen(e.ctx, src.ID, it.Key, it.URL); err != nil || !seen {
+	if seen, err := e.seen(src.ID, it.Key, it.URL); err != nil || !seen {
 		t.Errorf("a skipped item is not marked seen (%v): every poll would retry it", err)
 	}
 	if rels := e.releases(); len(rels) != 0 {

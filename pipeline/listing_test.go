@@ -181,7 +181,7 @@ func TestListingMarkupChanges(t *testing.T) {
 		t.Error("releases changed")
 	}
 	for _, f := range found {
-		if seen, _ := e.store.ItemSeen(e.ctx, src.ID, f.Item.Key, f.Item.URL); !seen {
+		if seen, _ := e.seen(src.ID, f.Item.Key, f.Item.URL); !seen {
 			t.Errorf("item %s forgotten", f.Item.URL)
 		}
 	}

@@ -145,22 +145,14 @@ func (p *Pipeline) poll(ctx context.Context, src *communique.Source, st *communi
 	default:
 		return nil, resp.Status, communique.Errorf(communique.EINVALID, "unknown source kind %q", src.Kind)
 	}
+	items, known, err := p.itemsSeen(ctx, src.ID, items)
+	if err != nil {
+		return nil, resp.Status, err
+	}
 	var found []Found
-	seen := map[string]bool{}
-	for _, it := range items {
-		if it.Key == "" {
-			it.Key = feed.ItemKey(it)
-		}
-		if seen[it.Key] {
-			continue
-		}
-		seen[it.Key] = true
-		known, err := p.Store.ItemSeen(ctx, src.ID, it.Key, communique.CanonicalURL(it.URL))
-		if err != nil {
-			return nil, resp.Status, err
-		}
+	for i, it := range items {
 		switch {
-		case !known:
+		case !known[i]:
 			found = append(found, Found{Item: it})
 		case src.Kind == communique.KindSitemap && !src.State.LastSuccess.IsZero() && it.Updated.After(src.State.LastSuccess):
 			// A known URL whose lastmod moved since the last poll.
@@ -172,6 +164,27 @@ func (p *Pipeline) poll(ctx context.Context, src *communique.Source, st *communi
 	st.ETag = resp.ETag
 	st.LastModified = resp.LastModified
 	return found, resp.Status, nil
+}
+
+// itemsSeen gives each item its key, drops those whose key came earlier,
+// and says of each whether the source delivered it before.
+func (p *Pipeline) itemsSeen(ctx context.Context, sourceID int64, items []communique.Item) ([]communique.Item, []bool, error) {
+	var out []communique.Item
+	var refs []communique.ItemRef
+	keys := map[string]bool{}
+	for _, it := range items {
+		if it.Key == "" {
+			it.Key = feed.ItemKey(it)
+		}
+		if keys[it.Key] {
+			continue
+		}
+		keys[it.Key] = true
+		out = append(out, it)
+		refs = append(refs, communique.ItemRef{Key: it.Key, URL: communique.CanonicalURL(it.URL)})
+	}
+	seen, err := p.Store.ItemsSeen(ctx, sourceID, refs)
+	return out, seen, err
 }
 
 // pollListing reads an HTML listing page by its selectors, detecting them

@@ -78,7 +78,7 @@ func TestQueueEndToEnd(t *testing.T) {
 		if n := o.hit(fmt.Sprintf("/news/%d", i)); n != 1 {
 			t.Errorf("page %d fetched %d times", i, n)
 		}
-		if seen, _ := e.store.ItemSeen(e.ctx, feedSrc.ID, "guid:"+items[i].GUID, ""); !seen {
+		if seen, _ := e.seen(feedSrc.ID, "guid:"+items[i].GUID, ""); !seen {
 			t.Errorf("item %d not marked", i)
 		}
 	}

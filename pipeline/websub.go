@@ -183,16 +183,13 @@ func (q *Queue) enqueueFeed(ctx context.Context, src *communique.Source, body []
 	if err != nil {
 		return 0, fmt.Errorf("reading the pushed feed: %w", err)
 	}
+	all, seen, err := q.p.itemsSeen(ctx, src.ID, f.Items)
+	if err != nil {
+		return 0, err
+	}
 	var items []communique.Item
-	for _, it := range f.Items {
-		if it.Key == "" {
-			it.Key = feed.ItemKey(it)
-		}
-		seen, err := q.p.Store.ItemSeen(ctx, src.ID, it.Key, communique.CanonicalURL(it.URL))
-		if err != nil {
-			return 0, err
-		}
-		if !seen {
+	for i, it := range all {
+		if !seen[i] {
 			items = append(items, it)
 		}
 	}

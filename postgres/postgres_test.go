@@ -250,9 +250,9 @@ func (s *roundTrips) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQ
 func (s *roundTrips) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
 
 // Round trips are what an ingest costs on PostgreSQL (ARCHITECTURE.md):
-// storing a new release with its entities is one statement, a look at a
-// host another worker holds is one, and so is taking a decision's lock
-// with its match.
+// storing a new release with its entities is one statement, and so are a
+// look at a host another worker holds, looking up the items of a feed, and
+// taking a decision's lock with its match.
 func TestRoundTrips(t *testing.T) {
 	cfg := testSchema(t)
 	var st roundTrips
@@ -282,6 +282,17 @@ func TestRoundTrips(t *testing.T) {
 	}
 	if n := st.n.Load(); n != 1 {
 		t.Errorf("a look at a busy host sent %d statements, want 1", n)
+	}
+	src := &communique.Source{Kind: communique.KindFeed, URL: "https://a.example/feed", Licence: communique.LicenceFull}
+	if err := db.CreateSource(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	st.n.Store(0)
+	if _, err := db.ItemsSeen(ctx, src.ID, []communique.ItemRef{{Key: "1"}, {Key: "2", URL: "https://a.example/2"}, {Key: "3"}}); err != nil {
+		t.Fatal(err)
+	}
+	if n := st.n.Load(); n != 1 {
+		t.Errorf("looking up a feed's three items sent %d statements, want 1", n)
 	}
 	q := communique.MatchQuery{URLs: []string{r.URL, "https://b.example/2"}, Hash: "h", Fingerprint: r.Fingerprint, MaxDistance: 3}
 	for i := range 2 { // the first on a connection also prepares the statements

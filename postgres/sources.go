@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -208,11 +209,24 @@ func (db *DB) DueSources(ctx context.Context, now time.Time, limit int) ([]*comm
 	return out, rows.Err()
 }
 
-func (db *DB) ItemSeen(ctx context.Context, sourceID int64, key, url string) (bool, error) {
-	var seen bool
-	err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM items WHERE source_id=$1 AND (key=$2 OR ($3 <> '' AND url=$3)))`,
-		sourceID, key, url).Scan(&seen)
-	return seen, err
+func (db *DB) ItemsSeen(ctx context.Context, sourceID int64, items []communique.ItemRef) ([]bool, error) {
+	keys, urls := make([]string, len(items)), make([]string, len(items))
+	for i, it := range items {
+		keys[i], urls[i] = it.Key, it.URL
+	}
+	// Two lookups per item, so that each uses its index (items_url is
+	// partial: only url <> '' proves it applies).
+	rows, err := db.pool.Query(ctx, `SELECT EXISTS (SELECT 1 FROM items WHERE source_id = $1 AND key = q.key)
+			OR (q.url <> '' AND EXISTS (SELECT 1 FROM items WHERE source_id = $1 AND url = q.url AND url <> ''))
+		FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS q(key, url, n) ORDER BY q.n`, sourceID, keys, urls)
+	if err != nil {
+		return nil, fmt.Errorf("looking up items: %w", err)
+	}
+	seen, err := pgx.CollectRows(rows, pgx.RowTo[bool])
+	if err != nil {
+		return nil, fmt.Errorf("looking up items: %w", err)
+	}
+	return seen, nil
 }
 
 func (db *DB) MarkItem(ctx context.Context, sourceID int64, key, url string, releaseID int64) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/communique-news/communique"
@@ -238,14 +239,23 @@ func (db *DB) DueSources(ctx context.Context, now time.Time, limit int) ([]*comm
 	return out, err
 }
 
-func (db *DB) ItemSeen(ctx context.Context, sourceID int64, key, url string) (bool, error) {
-	var seen bool
+func (db *DB) ItemsSeen(ctx context.Context, sourceID int64, items []communique.ItemRef) ([]bool, error) {
+	seen := make([]bool, len(items))
 	err := db.view(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM items WHERE source_id=? AND key=?)
-			OR (? <> '' AND EXISTS (SELECT 1 FROM items WHERE source_id=? AND url=? AND url <> ''))`,
-			sourceID, key, url, sourceID, url).Scan(&seen)
+		for i, it := range items {
+			err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM items WHERE source_id=? AND key=?)
+				OR (? <> '' AND EXISTS (SELECT 1 FROM items WHERE source_id=? AND url=? AND url <> ''))`,
+				sourceID, it.Key, it.URL, sourceID, it.URL).Scan(&seen[i])
+			if err != nil {
+				return err
+			}
+		}
+		return nil
 	})
-	return seen, err
+	if err != nil {
+		return nil, fmt.Errorf("looking up items: %w", err)
+	}
+	return seen, nil
 }
 
 func (db *DB) MarkItem(ctx context.Context, sourceID int64, key, url string, releaseID int64) error {

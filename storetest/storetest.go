@@ -247,16 +247,22 @@ func testDueSources(t *testing.T, st communique.Store) {
 func testItems(t *testing.T, st communique.Store) {
 	s := mustSource(t, st, "https://a.example/feed")
 	o := mustSource(t, st, "https://b.example/feed")
-	seen := func(src int64, key, url string) bool {
+	seen := func(src int64, refs ...communique.ItemRef) []bool {
 		t.Helper()
-		ok, err := st.ItemSeen(ctx, src, key, url)
+		got, err := st.ItemsSeen(ctx, src, refs)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return ok
+		if len(got) != len(refs) {
+			t.Fatalf("ItemsSeen of %d items gave %d answers", len(refs), len(got))
+		}
+		return got
 	}
-	if seen(s.ID, "guid-1", "https://a.example/1") {
+	if seen(s.ID, communique.ItemRef{Key: "guid-1", URL: "https://a.example/1"})[0] {
 		t.Fatal("a new item is seen")
+	}
+	if got := seen(s.ID); len(got) != 0 {
+		t.Errorf("ItemsSeen of no items = %v", got)
 	}
 	r := mustRelease(t, st, &communique.Release{SourceID: s.ID, URL: "https://a.example/1", Title: "One"})
 	if err := st.MarkItem(ctx, s.ID, "guid-1", "https://a.example/1", r.ID); err != nil {
@@ -268,21 +274,33 @@ func testItems(t *testing.T, st communique.Store) {
 	if err := st.MarkItem(ctx, s.ID, "guid-2", "", 0); err != nil {
 		t.Fatalf("marking an item that led to nothing: %v", err)
 	}
-	for _, c := range []struct {
-		src      int64
-		key, url string
-		want     bool
+	cases := []struct {
+		src  int64
+		ref  communique.ItemRef
+		want bool
 	}{
-		{s.ID, "guid-1", "", true},
-		{s.ID, "guid-1", "https://a.example/other", true},
-		{s.ID, "changed-guid", "https://a.example/1", true}, // feeds that change GUIDs
-		{s.ID, "guid-2", "", true},
-		{s.ID, "guid-3", "", false},
-		{s.ID, "guid-3", "https://a.example/3", false},
-		{o.ID, "guid-1", "https://a.example/1", false}, // items belong to their source
-	} {
-		if got := seen(c.src, c.key, c.url); got != c.want {
-			t.Errorf("ItemSeen(%d, %q, %q) = %v, want %v", c.src, c.key, c.url, got, c.want)
+		{s.ID, communique.ItemRef{Key: "guid-1"}, true},
+		{s.ID, communique.ItemRef{Key: "guid-3"}, false},
+		{s.ID, communique.ItemRef{Key: "guid-1", URL: "https://a.example/other"}, true},
+		{s.ID, communique.ItemRef{Key: "changed-guid", URL: "https://a.example/1"}, true}, // feeds that change GUIDs
+		{s.ID, communique.ItemRef{Key: "guid-3", URL: "https://a.example/3"}, false},
+		{s.ID, communique.ItemRef{Key: "guid-2"}, true},
+		{o.ID, communique.ItemRef{Key: "guid-1", URL: "https://a.example/1"}, false}, // items belong to their source
+	}
+	var refs []communique.ItemRef
+	for _, c := range cases {
+		if got := seen(c.src, c.ref)[0]; got != c.want {
+			t.Errorf("ItemsSeen(%d, %+v) = %v, want %v", c.src, c.ref, got, c.want)
+		}
+		if c.src == s.ID {
+			refs = append(refs, c.ref)
+		}
+	}
+	// All at once: the answers in the items' order.
+	got := seen(s.ID, refs...)
+	for i, c := range cases[:len(refs)] {
+		if got[i] != c.want {
+			t.Errorf("ItemsSeen of %d items: item %d (%+v) = %v, want %v", len(refs), i, c.ref, got[i], c.want)
 		}
 	}
 }
