@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/communique-news/communique"
 )
@@ -317,7 +318,14 @@ func scrapeStages(url string) map[string]float64 {
 // at url, so that nothing of an installation is touched, and returns a URL
 // whose connections use it, and the function that drops it.
 func benchSchema(ctx context.Context, url string) (string, func(), error) {
-	conn, err := pgx.Connect(ctx, url)
+	// The URL may carry the pool's own settings (pool_max_conns, which the
+	// README suggests): pgxpool's parser takes them off, where pgx.Connect
+	// would send them to the server as settings it refuses.
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return "", nil, err
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig)
 	if err != nil {
 		return "", nil, err
 	}

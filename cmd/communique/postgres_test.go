@@ -142,3 +142,24 @@ func postgresSchema(t *testing.T) string {
 	t.Cleanup(drop)
 	return db
 }
+
+// A URL with the pool's own settings (the README suggests pool_max_conns)
+// makes a bench schema too: those settings are not sent to the server.
+func TestBenchSchemaTakesPoolSettings(t *testing.T) {
+	url := os.Getenv("COMMUNIQUE_TEST_POSTGRES")
+	if url == "" {
+		t.Skip("COMMUNIQUE_TEST_POSTGRES is not set; skipping this PostgreSQL test")
+	}
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	db, drop, err := benchSchema(t.Context(), url+sep+"pool_max_conns=4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer drop()
+	if !strings.Contains(db, "pool_max_conns=4") || !strings.Contains(db, "search_path=communique_bench_") {
+		t.Errorf("bench URL %q lost the pool setting or the schema", db)
+	}
+}
