@@ -29,8 +29,14 @@ func (db *DB) LockDecision(ctx context.Context, keys []string, q communique.Matc
 	}
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
+	select {
+	case db.decisions <- struct{}{}:
+	case <-ctx.Done():
+		return nil, nil, fmt.Errorf("decision lock: %w", ctx.Err())
+	}
 	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
+		<-db.decisions
 		return nil, nil, fmt.Errorf("decision lock: %w", err)
 	}
 	unlock := func() {
@@ -38,6 +44,7 @@ func (db *DB) LockDecision(ctx context.Context, keys []string, q communique.Matc
 			conn.Conn().Close(context.Background()) // a closed session holds nothing
 		}
 		conn.Release()
+		<-db.decisions
 	}
 	b := &pgx.Batch{}
 	// One statement takes them all, one after another in the array's order

@@ -108,3 +108,41 @@ func TestLockDecision(t *testing.T) {
 		u()
 	}
 }
+
+// Decisions never hold every connection of the pool: a decision holds its
+// lock's connection while it stores through another, so with every
+// connection held by a lock none would be left to store. With a pool of
+// two, a second decision waits while the first holds its lock, and the
+// first can store.
+func TestDecisionsLeaveAConnection(t *testing.T) {
+	cfg := testSchema(t)
+	cfg.MaxConns = 2
+	db, err := OpenConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	ctx := context.Background()
+	unlock, _, err := db.LockDecision(ctx, []string{"url https://a.example/1"}, communique.MatchQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	// The second decision's keys are unrelated: only the pool can hold it
+	// back. Its wait ends at the deadline (the outcome does not depend on
+	// the deadline's length).
+	wctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	if u, _, err := db.LockDecision(wctx, []string{"url https://b.example/2"}, communique.MatchQuery{}); err == nil {
+		u()
+		t.Fatal("a second decision took the pool's last connection while the first held its lock")
+	} else if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatal(err)
+	}
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	r := &communique.Release{URL: "https://a.example/1", Title: "Stored", Published: time.Now(), Retrieved: time.Now(), Licence: communique.LicenceFull}
+	if err := db.CreateRelease(sctx, r); err != nil {
+		t.Fatalf("the first decision could not store: %v", err)
+	}
+}

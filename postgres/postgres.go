@@ -38,6 +38,13 @@ const DefaultMaxConns = 16
 type DB struct {
 	pool *pgxpool.Pool
 	caps caps
+	// decisions admits the decisions that hold a connection for their lock:
+	// one fewer than the pool's connections. A decision holds its lock's
+	// connection while it stores the release through another; with every
+	// connection held by a lock, none was left to store, and a worker whose
+	// pool_max_conns was at or below its ingest workers stalled until its
+	// jobs timed out.
+	decisions chan struct{}
 	// hist caches the planner's histogram of publication dates (see dates).
 	hist struct {
 		sync.Mutex
@@ -109,7 +116,7 @@ func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
 	}
-	db := &DB{pool: pool, caps: defaultCaps}
+	db := &DB{pool: pool, caps: defaultCaps, decisions: make(chan struct{}, max(1, int(cfg.MaxConns)-1))}
 	if err := db.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
