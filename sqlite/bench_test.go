@@ -133,3 +133,27 @@ func BenchmarkFacets(b *testing.B) {
 	_, g := corpus(b)
 	benchQuery(b, g.Word(300), true, "")
 }
+
+// BenchmarkMatch is the de-duplication decision's lookup, once per ingested
+// release: its URL, its content hash and the fingerprints that share a
+// block with its own.
+func BenchmarkMatch(b *testing.B) {
+	db, g := corpus(b)
+	ctx := context.Background()
+	qs := make([]communique.MatchQuery, 100)
+	for i := range qs {
+		r := g.Release(i*30, nil)
+		qs[i] = communique.MatchQuery{URLs: []string{r.URL + "/new"}, Hash: r.ContentHash + "x", Fingerprint: r.Fingerprint ^ 1<<33, MaxDistance: 12, Limit: 5}
+	}
+	i := 0
+	for b.Loop() {
+		m, err := db.Match(ctx, qs[i%len(qs)])
+		i++
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(m.Similar) == 0 {
+			b.Fatal("the release was not found by its fingerprint")
+		}
+	}
+}

@@ -44,13 +44,6 @@ func scanRelease(row scanner, extra ...any) (*communique.Release, error) {
 	return &r, nil
 }
 
-// blocks splits a fingerprint into the four 16-bit blocks the similarity
-// lookup indexes: by the pigeonhole principle, two fingerprints within 3
-// bits of each other share at least one block exactly.
-func blocks(fp uint64) [4]int64 {
-	return [4]int64{int64(fp & 0xffff), int64(fp >> 16 & 0xffff), int64(fp >> 32 & 0xffff), int64(fp >> 48 & 0xffff)}
-}
-
 func entitiesJSON(e *communique.Entities) (any, error) {
 	if e == nil {
 		return nil, nil
@@ -128,14 +121,13 @@ func insertRelease(ctx context.Context, tx *sql.Tx, r *communique.Release, defer
 	if err != nil {
 		return err
 	}
-	b := blocks(r.Fingerprint)
 	err = tx.QueryRowContext(ctx, `INSERT INTO releases (source_id, published, month, organization, language, country,
 		date_estimated, modified, retrieved, updated, word_count, licence, fallback, content_hash, fingerprint,
-		fp0, fp1, fp2, fp3, story_id, url, title, author, image, site_name)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
+		story_id, url, title, author, image, site_name)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
 		nullID(r.SourceID), micro(r.Published), monthOf(r.Published), r.Organization, r.Language, r.Country,
 		b2i(r.DateEstimated), nullMicro(r.Modified), micro(r.Retrieved), micro(r.Updated), r.WordCount, r.Licence,
-		b2i(r.Fallback), r.ContentHash, int64(r.Fingerprint), b[0], b[1], b[2], b[3], r.StoryID, r.URL, r.Title,
+		b2i(r.Fallback), r.ContentHash, int64(r.Fingerprint), r.StoryID, r.URL, r.Title,
 		r.Author, r.Image, r.SiteName).Scan(&r.ID)
 	if err != nil {
 		return mapErr(err, "release "+r.URL)
@@ -206,14 +198,13 @@ func updateRelease(ctx context.Context, tx *sql.Tx, r *communique.Release) error
 	if err := unindexText(ctx, tx, r.ID); err != nil {
 		return err
 	}
-	b := blocks(r.Fingerprint)
 	res, err := tx.ExecContext(ctx, `UPDATE releases SET source_id=?, published=?, month=?, organization=?, language=?,
 		country=?, date_estimated=?, modified=?, updated=?, word_count=?, licence=?, fallback=?, content_hash=?,
-		fingerprint=?, fp0=?, fp1=?, fp2=?, fp3=?, story_id=?, url=?, title=?, author=?, image=?, site_name=?
+		fingerprint=?, story_id=?, url=?, title=?, author=?, image=?, site_name=?
 		WHERE id=?`,
 		nullID(r.SourceID), micro(r.Published), monthOf(r.Published), r.Organization, r.Language, r.Country,
 		b2i(r.DateEstimated), nullMicro(r.Modified), micro(r.Updated), r.WordCount, r.Licence, b2i(r.Fallback),
-		r.ContentHash, int64(r.Fingerprint), b[0], b[1], b[2], b[3], r.StoryID, r.URL, r.Title, r.Author, r.Image,
+		r.ContentHash, int64(r.Fingerprint), r.StoryID, r.URL, r.Title, r.Author, r.Image,
 		r.SiteName, r.ID)
 	if err != nil {
 		return mapErr(err, "release "+r.URL)
@@ -357,11 +348,11 @@ const (
 	releaseByHash = `SELECT ` + releaseColumns + releaseFrom + ` WHERE r.content_hash=? AND r.content_hash <> '' ORDER BY r.id LIMIT 1`
 	releaseByURL  = `SELECT ` + releaseColumns + releaseFrom + ` WHERE r.id = coalesce(
 		(SELECT id FROM releases WHERE url = ?1), (SELECT release_id FROM copies WHERE url = ?1 ORDER BY id LIMIT 1))`
-	releaseByID   = `SELECT ` + releaseColumns + releaseFrom + ` WHERE r.id=?`
-	similarBlocks = `SELECT id, fingerprint FROM releases WHERE fp0=? UNION
-			SELECT id, fingerprint FROM releases WHERE fp1=? UNION
-			SELECT id, fingerprint FROM releases WHERE fp2=? UNION
-			SELECT id, fingerprint FROM releases WHERE fp3=?`
+	releaseByID = `SELECT ` + releaseColumns + releaseFrom + ` WHERE r.id=?`
+	// The fingerprint's blocks are terms of the search index (see
+	// blockTerms); the parameter is their expression, blocksExpr.
+	similarBlocks = `SELECT r.id, r.fingerprint FROM releases_fts CROSS JOIN releases r ON r.id = releases_fts.rowid
+			WHERE releases_fts MATCH ?`
 )
 
 // Match reads the releases at q's URLs, the one with its hash, and those
@@ -403,8 +394,7 @@ func optional(r *communique.Release, err error) (*communique.Release, error) {
 func similar(ctx context.Context, tx *sql.Tx, q communique.MatchQuery) ([]*communique.Release, error) {
 	// Candidates share a block; the full rows are read only for those
 	// within the distance.
-	b := blocks(q.Fingerprint)
-	rows, err := tx.QueryContext(ctx, similarBlocks, b[0], b[1], b[2], b[3])
+	rows, err := tx.QueryContext(ctx, similarBlocks, blocksExpr(q.Fingerprint))
 	if err != nil {
 		return nil, err
 	}
@@ -502,50 +492,60 @@ func (db *DB) Reindex(ctx context.Context) error {
 	return db.update(ctx, func(tx *sql.Tx) error { return reindex(ctx, tx) })
 }
 
+// reindexChunk is how many releases reindex reads at a time (a variable
+// for tests).
+var reindexChunk = 5000
+
 func reindex(ctx context.Context, tx *sql.Tx) error {
-	rows, err := tx.QueryContext(ctx, `SELECT r.id, coalesce(r.source_id, 0), r.organization, r.language, r.published, t.entities
-		FROM releases r JOIN release_texts t ON t.id = r.id`)
-	if err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM release_entities`); err != nil {
 		return err
 	}
+	// In chunks of ids, so that a million releases are not all in memory.
 	type row struct {
 		r     communique.Release
 		terms string
 	}
-	var all []row
-	for rows.Next() {
-		var x row
-		var pub int64
-		var raw sql.NullString
-		if err := rows.Scan(&x.r.ID, &x.r.SourceID, &x.r.Organization, &x.r.Language, &pub, &raw); err != nil {
-			rows.Close()
+	chunk := make([]row, 0, reindexChunk)
+	for after := int64(0); ; after = chunk[len(chunk)-1].r.ID {
+		rows, err := tx.QueryContext(ctx, `SELECT r.id, coalesce(r.source_id, 0), r.organization, r.language, r.published, r.fingerprint, t.entities
+			FROM releases r JOIN release_texts t ON t.id = r.id WHERE r.id > ? ORDER BY r.id LIMIT ?`, after, reindexChunk)
+		if err != nil {
 			return err
 		}
-		x.r.Published = fromMicro(pub)
-		if raw.Valid && raw.String != "" {
-			x.r.Entities = new(communique.Entities)
-			if err := json.Unmarshal([]byte(raw.String), x.r.Entities); err != nil {
+		chunk = chunk[:0]
+		for rows.Next() {
+			var x row
+			var pub, fp int64
+			var raw sql.NullString
+			if err := rows.Scan(&x.r.ID, &x.r.SourceID, &x.r.Organization, &x.r.Language, &pub, &fp, &raw); err != nil {
 				rows.Close()
 				return err
 			}
+			x.r.Published, x.r.Fingerprint = fromMicro(pub), uint64(fp)
+			if raw.Valid && raw.String != "" {
+				x.r.Entities = new(communique.Entities)
+				if err := json.Unmarshal([]byte(raw.String), x.r.Entities); err != nil {
+					rows.Close()
+					return err
+				}
+			}
+			x.terms = termsOf(&x.r)
+			chunk = append(chunk, x)
 		}
-		x.terms = termsOf(&x.r)
-		x.r.Title, x.r.Lede, x.r.Text = "", "", "" // not needed; keep memory down
-		all = append(all, x)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM release_entities`); err != nil {
-		return err
-	}
-	for _, x := range all {
-		if err := writeEntities(ctx, tx, x.r.ID, x.r.Entities, true); err != nil {
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE release_texts SET terms = ? WHERE id = ?`, x.terms, x.r.ID); err != nil {
-			return err
+		if len(chunk) == 0 {
+			break
+		}
+		for _, x := range chunk {
+			if err := writeEntities(ctx, tx, x.r.ID, x.r.Entities, true); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE release_texts SET terms = ? WHERE id = ?`, x.terms, x.r.ID); err != nil {
+				return err
+			}
 		}
 	}
 	for _, cmd := range []string{"rebuild", "optimize"} {
@@ -553,7 +553,7 @@ func reindex(ctx context.Context, tx *sql.Tx) error {
 			return err
 		}
 	}
-	_, err = tx.ExecContext(ctx, `DELETE FROM reindex_pending`)
+	_, err := tx.ExecContext(ctx, `DELETE FROM reindex_pending`)
 	return err
 }
 
