@@ -565,10 +565,3 @@ func (db *DB) Optimize(ctx context.Context) error {
 		return err
 	})
 }
-
-// Checkpoint copies the write-ahead log into the database file and
-// truncates it (after a bulk load, before measuring the file).
-func (db *DB) Checkpoint(ctx context.Context) error {
-	_, err := db.write.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
-	return err
-}

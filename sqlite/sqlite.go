@@ -34,6 +34,7 @@ var migrations embed.FS
 type DB struct {
 	write *sql.DB // one connection, BEGIN IMMEDIATE
 	read  *sql.DB // read-only pool
+	ckpt  *checkpointer
 	now   func() time.Time
 	caps  caps
 }
@@ -70,7 +71,7 @@ const writeCacheKiB = 32 << 10
 // Open opens (creating if needed) the store at path and applies the
 // embedded migrations not yet applied.
 func Open(ctx context.Context, path string) (*DB, error) {
-	w, err := OpenDB(DSN(path) + fmt.Sprintf("&_txlock=immediate&_pragma=cache_size(-%d)", writeCacheKiB))
+	w, err := OpenDB(DSN(path) + fmt.Sprintf("&_txlock=immediate&_pragma=cache_size(-%d)&_pragma=wal_autocheckpoint(0)", writeCacheKiB))
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", path, err)
 	}
@@ -92,12 +93,18 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	db.read = r
+	if db.ckpt, err = startCheckpointer(path); err != nil {
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	db.ckpt.wake() // the migrations' pages
 	return db, nil
 }
 
-// Close closes both pools.
+// Close stops the checkpointer and closes both pools.
 func (db *DB) Close() error {
-	return errors.Join(db.read.Close(), db.write.Close())
+	return errors.Join(db.ckpt.close(), db.read.Close(), db.write.Close())
 }
 
 // migrate applies the migrations not yet applied, in name order, each in its
@@ -141,9 +148,13 @@ func (db *DB) migrate(ctx context.Context) error {
 	})
 }
 
-// update runs f in one write transaction.
+// update runs f in one write transaction, then wakes the checkpointer.
 func (db *DB) update(ctx context.Context, f func(*sql.Tx) error) error {
-	return inTx(ctx, db.write, nil, f)
+	err := inTx(ctx, db.write, nil, f)
+	if db.ckpt != nil { // nil while Open migrates
+		db.ckpt.wake()
+	}
+	return err
 }
 
 // view runs f in one read transaction (a consistent snapshot).

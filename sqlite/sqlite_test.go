@@ -3,9 +3,12 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/communique-news/communique"
 	"github.com/communique-news/communique/storetest"
@@ -205,5 +208,77 @@ func TestDatabaseSettings(t *testing.T) {
 	}
 	if pageSize != 4096 {
 		t.Errorf("a database made with 4 KiB pages: page_size %d after opening", pageSize)
+	}
+}
+
+// TestCheckpointer: the writer leaves checkpoints to the checkpointer, which
+// copies what a write added to the log into the database file.
+func TestCheckpointer(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "communique.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var auto int
+	if err := db.write.QueryRowContext(ctx, `PRAGMA wal_autocheckpoint`).Scan(&auto); err != nil || auto != 0 {
+		t.Fatalf("write connection: wal_autocheckpoint %d, %v; want 0", auto, err)
+	}
+	size := func() int64 {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	before := size()
+	// About 1 MiB: new pages, well under the 1,000 pages (8 MiB) of log at
+	// which SQLite's own automatic checkpoint would run.
+	text := strings.Repeat("Allies agree new plans for the summit. ", 1000)
+	for i := range 25 {
+		if err := db.CreateRelease(ctx, &communique.Release{URL: fmt.Sprintf("https://www.nato.int/%d", i), Title: "Plans", Text: text}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The deadline only bounds a failure: the checkpoint needs no time to pass.
+	for deadline := time.Now().Add(20 * time.Second); size() < before+512<<10; {
+		if time.Now().After(deadline) {
+			db.ckpt.mu.Lock()
+			runs, err := db.ckpt.runs, db.ckpt.err
+			db.ckpt.mu.Unlock()
+			t.Fatalf("database file %d bytes, %d before the writes: not checkpointed (%d runs, last error %v)", size(), before, runs, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestCheckpointerRestartsLongLogs: a log of walRestartPages or more gets a
+// RESTART checkpoint, so that a writer that never pauses does not grow it
+// without end.
+func TestCheckpointerRestartsLongLogs(t *testing.T) {
+	defer func(n int) { walRestartPages = n }(walRestartPages)
+	walRestartPages = 20
+	ctx := context.Background()
+	db := testDB(t)
+	text := strings.Repeat("Allies agree new plans for the summit. ", 1000)
+	for i := range 10 { // about 400 KiB, 50 pages
+		if err := db.CreateRelease(ctx, &communique.Release{URL: fmt.Sprintf("https://www.nato.int/%d", i), Title: "Plans", Text: text}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		db.ckpt.mu.Lock()
+		restarts, err := db.ckpt.restarts, db.ckpt.err
+		db.ckpt.mu.Unlock()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if restarts > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no RESTART checkpoint after 50 pages of log with a limit of 20")
+		}
 	}
 }
