@@ -235,12 +235,7 @@ func TestCheckpointer(t *testing.T) {
 	before := size()
 	// About 1 MiB: new pages, well under the 1,000 pages (8 MiB) of log at
 	// which SQLite's own automatic checkpoint would run.
-	text := strings.Repeat("Allies agree new plans for the summit. ", 1000)
-	for i := range 25 {
-		if err := db.CreateRelease(ctx, &communique.Release{URL: fmt.Sprintf("https://www.nato.int/%d", i), Title: "Plans", Text: text}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeLong(t, db, 25)
 	// The deadline only bounds a failure: the checkpoint needs no time to pass.
 	for deadline := time.Now().Add(20 * time.Second); size() < before+512<<10; {
 		if time.Now().After(deadline) {
@@ -259,14 +254,8 @@ func TestCheckpointer(t *testing.T) {
 func TestCheckpointerRestartsLongLogs(t *testing.T) {
 	defer func(n int) { walRestartPages = n }(walRestartPages)
 	walRestartPages = 20
-	ctx := context.Background()
 	db := testDB(t)
-	text := strings.Repeat("Allies agree new plans for the summit. ", 1000)
-	for i := range 10 { // about 400 KiB, 50 pages
-		if err := db.CreateRelease(ctx, &communique.Release{URL: fmt.Sprintf("https://www.nato.int/%d", i), Title: "Plans", Text: text}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeLong(t, db, 10) // about 400 KiB, 50 pages
 	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
 		db.ckpt.mu.Lock()
 		restarts, err := db.ckpt.restarts, db.ckpt.err
@@ -279,6 +268,18 @@ func TestCheckpointerRestartsLongLogs(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("no RESTART checkpoint after 50 pages of log with a limit of 20")
+		}
+	}
+}
+
+// writeLong stores n releases of about 40 KB of text each, one a transaction.
+func writeLong(t *testing.T, db *DB, n int) {
+	t.Helper()
+	text := strings.Repeat("Allies agree new plans for the summit. ", 1000)
+	for i := range n {
+		r := &communique.Release{URL: fmt.Sprintf("https://www.nato.int/%d", i), Title: "Plans", Text: text}
+		if err := db.CreateRelease(context.Background(), r); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

@@ -118,6 +118,9 @@ func blockTerms(fp uint64) [4]string {
 // blocksExpr is the FTS5 expression matching the releases that share a
 // block with fp.
 func blocksExpr(fp uint64) string {
-	t := blockTerms(fp)
-	return termExpr(t[0]) + " OR " + termExpr(t[1]) + " OR " + termExpr(t[2]) + " OR " + termExpr(t[3])
+	parts := blockTerms(fp)
+	for i, t := range parts {
+		parts[i] = termExpr(t)
+	}
+	return strings.Join(parts[:], " OR ")
 }
