@@ -379,7 +379,8 @@ func Queries(g *Generator, rounds int) map[string][]string {
 		q["phrase"] = append(q["phrase"], `"`+g.Word(k%50)+" "+g.Word(1+(k*3)%50)+`"`)
 		q["word_org"] = append(q["word_org"], mid(2)+` org:"`+org+`"`)
 		q["word_dates"] = append(q["word_dates"], mid(3)+" since:"+from.Format("2006-01")+" until:"+from.AddDate(0, 2, 0).Format("2006-01"))
-		q["rare_word"] = append(q["rare_word"], g.Word(20000+k*613))
+		// Ranks 20,000-49,999, the same words as before for up to 48 rounds.
+		q["rare_word"] = append(q["rare_word"], g.Word(20000+(k*613)%(vocabulary-20000)))
 		q["common_word"] = append(q["common_word"], g.Word(k%3))
 		q["facets"] = append(q["facets"], mid(4))
 	}

@@ -77,3 +77,13 @@ func TestQueriesFindSomething(t *testing.T) {
 		}
 	}
 }
+
+// Any number of rounds gives queries (rare words once ran past the
+// vocabulary at 49 rounds).
+func TestQueriesManyRounds(t *testing.T) {
+	g := NewGenerator(1, 300)
+	qs := Queries(g, 500)
+	if len(qs["rare_word"]) != 500 || qs["rare_word"][0] != g.Word(20000) || qs["rare_word"][48] != g.Word(20000+48*613) {
+		t.Errorf("rare words: %d, first %q", len(qs["rare_word"]), qs["rare_word"][0])
+	}
+}
