@@ -3,7 +3,10 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -160,4 +163,93 @@ func TestCaps(t *testing.T) {
 	if err != nil || p.Total != -1 || len(p.Releases) == 0 || len(p.Releases) > 2 {
 		t.Errorf("a phrase past a tenth of the bound: Total %d, %d releases (%v); want -1 and the 2 ranked", p.Total, len(p.Releases), err)
 	}
+}
+
+// TestSearchReadsReleaseKeys runs each kind of search (ranked by bm25 and by
+// quickRank, by date, with a filter on the row, with facets) and the
+// near-duplicate lookup, then checks the plan of every statement they ran
+// that joins matches to releases: each match's columns come from the
+// covering index releases_keys, not from its row (see releaseKeys).
+func TestSearchReadsReleaseKeys(t *testing.T) {
+	db := testDB(t)
+	db.read.SetMaxOpenConns(1) // one connection, whose statement cache holds every statement run
+	ctx := context.Background()
+	for i := range 10 {
+		r := &communique.Release{URL: fmt.Sprintf("https://x.example/%d", i), Title: "Release", Text: "common words here",
+			Organization: "NATO", Published: time.Date(2025, 9, 1+i, 0, 0, 0, 0, time.UTC), Language: "en", Fingerprint: uint64(i)}
+		if err := db.CreateRelease(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	word := &communique.Node{Op: communique.OpTerm, Text: "common"}
+	run := func(c caps, q communique.Query) {
+		t.Helper()
+		db.caps = c
+		if _, err := db.Releases(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(caps{count: 100, rank: 100, facet: 100, df: 1000}, communique.Query{Text: word, Facets: true}) // bm25
+	run(caps{count: 100, rank: 100, facet: 100, df: 1}, communique.Query{Text: word})                  // quickRank
+	run(caps{count: 100, rank: 100, facet: 100, df: 1000}, communique.Query{Text: word, Sort: communique.SortDate})
+	run(caps{count: 100, rank: 100, facet: 100, df: 1000}, communique.Query{Text: word, StoryID: 7}) // a condition on r
+	if _, err := db.Match(ctx, communique.MatchQuery{Fingerprint: 3, MaxDistance: 3}); err != nil {
+		t.Fatal(err)
+	}
+
+	conn, err := db.read.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var stmts []string
+	if err := conn.Raw(func(dc any) error {
+		for q := range dc.(*cacheConn).idle {
+			if strings.Contains(q, "releases_fts") && strings.Contains(q, "releases r") {
+				stmts = append(stmts, q)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// count and date order (from), bm25, quickRank, facets, the filtered
+	// count, similarBlocks: at least six.
+	if len(stmts) < 6 {
+		t.Fatalf("%d statements join matches to releases, want at least 6: %q", len(stmts), stmts)
+	}
+	for _, q := range stmts {
+		rows, err := conn.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, params(q)...)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, notused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		for _, step := range plan {
+			if strings.HasPrefix(step, "SEARCH r ") && !strings.Contains(step, "COVERING INDEX releases_keys") {
+				t.Errorf("reads each match's row: %s\n%s", step, q)
+			}
+		}
+	}
+}
+
+// params is a NULL for each parameter of q, "?" or "?N".
+func params(q string) []any {
+	n := 0
+	for _, m := range regexp.MustCompile(`\?(\d*)`).FindAllStringSubmatch(q, -1) {
+		if m[1] == "" {
+			n++
+		} else if i, _ := strconv.Atoi(m[1]); i > n {
+			n = i
+		}
+	}
+	return make([]any, n)
 }

@@ -351,7 +351,7 @@ const (
 	releaseByID = `SELECT ` + releaseColumns + releaseFrom + ` WHERE r.id=?`
 	// The fingerprint's blocks are terms of the search index (see
 	// blockTerms); the parameter is their expression, blocksExpr.
-	similarBlocks = `SELECT r.id, r.fingerprint FROM releases_fts CROSS JOIN releases r ON r.id = releases_fts.rowid
+	similarBlocks = `SELECT r.id, r.fingerprint FROM releases_fts CROSS JOIN ` + releaseKeys + ` ON r.id = releases_fts.rowid
 			WHERE releases_fts MATCH ?`
 )
 
