@@ -647,10 +647,8 @@ func (db *DB) Releases(ctx context.Context, q communique.Query) (*communique.Res
 		}
 		// Snippets quote the words searched for: a query of filters only
 		// (an entity page) has none to show, and skips their cost.
-		if p.match != "" && len(ids) > 0 && q.Text != nil && len(leafExprs(q.Text)) > 0 {
-			if page.Snippets, err = snippets(ctx, tx, p.match, ids); err != nil {
-				return err
-			}
+		if h := newHighlighter(q.Text); p.match != "" && h != nil {
+			page.Snippets = snippets(h, page.Releases)
 		}
 		if q.Facets {
 			if page.Facets, err = facets(ctx, tx, p, c.args, bounds.facet); err != nil {
@@ -823,41 +821,30 @@ func releasesByID(ctx context.Context, tx *sql.Tx, ids []int64) ([]*communique.R
 	return out, nil
 }
 
-// snippets highlights the matches in each release of the page, with
-// \x02 … \x03 around them: from the body where it has a match, else the
-// lede, else the title.
-func snippets(ctx context.Context, tx *sql.Tx, match string, ids []int64) (map[int64]string, error) {
-	stmt, err := tx.PrepareContext(ctx, `SELECT snippet(releases_fts, 2, char(2), char(3), '…', 32),
-		snippet(releases_fts, 1, char(2), char(3), '…', 32), snippet(releases_fts, 0, char(2), char(3), '…', 32)
-		FROM releases_fts WHERE releases_fts MATCH ? AND rowid = ?`)
-	if err != nil {
-		return nil, err
-	}
-	defer stmt.Close()
-	out := make(map[int64]string, len(ids))
-	for _, id := range ids {
-		var body, lede, title string
-		err := stmt.QueryRowContext(ctx, match, id).Scan(&body, &lede, &title)
-		if err == sql.ErrNoRows {
+// snippets highlights h's words in each release, with \x02 … \x03 around
+// them: from the body where it has a match, else the lede, else the title.
+func snippets(h *highlighter, rs []*communique.Release) map[int64]string {
+	out := make(map[int64]string, len(rs))
+	for _, r := range rs {
+		body, ok := h.snippet(r.Text, false)
+		if ok {
+			out[r.ID] = body
 			continue
 		}
-		if err != nil {
-			return nil, fmt.Errorf("snippets: %w", err)
+		lede, ok := h.snippet(r.Lede, false)
+		if ok {
+			out[r.ID] = lede
+			continue
 		}
-		switch {
-		case strings.Contains(body, "\x02"):
-			out[id] = body
-		case strings.Contains(lede, "\x02"):
-			out[id] = lede
-		case strings.Contains(title, "\x02") && body == "":
-			out[id] = title
-		case body != "":
-			out[id] = body
-		default:
-			out[id] = lede
+		if title, ok := h.snippet(r.Title, true); ok && body == "" {
+			out[r.ID] = title
+		} else if body != "" {
+			out[r.ID] = body
+		} else {
+			out[r.ID] = lede
 		}
 	}
-	return out, nil
+	return out
 }
 
 // facets counts the result set by organisation, country, language and
