@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/communique-news/communique"
 )
@@ -124,9 +123,7 @@ func (c *compiler) arg(v any) string {
 
 // tokens splits text into the words the FTS5 unicode61 tokenizer sees.
 func tokens(s string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.Is(unicode.Mn, r)
-	})
+	return strings.FieldsFunc(s, func(r rune) bool { return !isTokenRune(r) })
 }
 
 // fts compiles a subtree made of words, phrases and prefixes (with AND, OR

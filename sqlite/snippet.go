@@ -112,6 +112,8 @@ func stem(t string) string {
 	return string(b)
 }
 
+// isTokenRune reports whether r is part of a token for FTS5's unicode61
+// tokenizer (categories L*, N*, Co, and the marks it removes).
 func isTokenRune(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Co, r)
 }
@@ -218,16 +220,17 @@ func (h *highlighter) snippet(text string, title bool) (string, bool) {
 	inst := h.instances(text, toks, title)
 	n := len(toks)
 	// The window: as snippet() scores it, 1000 for each leaf seen in it
-	// and 1 for each repeat; from each instance centred, and from the
-	// start of the instance's sentence, which wins ties (+100, +120 for
-	// the text's first).
+	// and 1 for each repeat; around each instance, centred, and from the
+	// start of the instance's sentence, with 100 more (120 for the text's
+	// first sentence).
 	best, bestScore := 0, 0
+	seen := make([]bool, len(h.leaves))
 	var sentences []int
 	if len(inst) > 0 && n > snippetTokens {
 		sentences = sentenceStarts(text, toks)
 	}
 	score := func(from int) (int, int, int) {
-		seen := map[int]bool{}
+		clear(seen)
 		s, first, last := 0, -1, 0
 		for _, in := range inst {
 			if in.start < from || in.start >= from+snippetTokens {
