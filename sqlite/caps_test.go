@@ -3,9 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -219,37 +217,10 @@ func TestSearchReadsReleaseKeys(t *testing.T) {
 		t.Fatalf("%d statements join matches to releases, want at least 6: %q", len(stmts), stmts)
 	}
 	for _, q := range stmts {
-		rows, err := conn.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, params(q)...)
-		if err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, notused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		for _, step := range plan {
+		for _, step := range queryPlan(t, conn, q) {
 			if strings.HasPrefix(step, "SEARCH r ") && !strings.Contains(step, "COVERING INDEX releases_keys") {
 				t.Errorf("reads each match's row: %s\n%s", step, q)
 			}
 		}
 	}
-}
-
-// params is a NULL for each parameter of q, "?" or "?N".
-func params(q string) []any {
-	n := 0
-	for _, m := range regexp.MustCompile(`\?(\d*)`).FindAllStringSubmatch(q, -1) {
-		if m[1] == "" {
-			n++
-		} else if i, _ := strconv.Atoi(m[1]); i > n {
-			n = i
-		}
-	}
-	return make([]any, n)
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -146,20 +148,7 @@ func TestLookupsUseIndexes(t *testing.T) {
 		"releaseByID":   releaseByID,
 		"similarBlocks": similarBlocks,
 	} {
-		rows, err := db.read.Query(`EXPLAIN QUERY PLAN `+q, "a", "b", "c", "d")
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, notused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+		plan := queryPlan(t, db.read, q)
 		for _, step := range plan {
 			// A full-text match is an index lookup: "SCAN releases_fts VIRTUAL TABLE INDEX 0:M4".
 			if strings.HasPrefix(step, "SCAN ") && !strings.Contains(step, "VIRTUAL TABLE INDEX 0:M") {
@@ -167,6 +156,42 @@ func TestLookupsUseIndexes(t *testing.T) {
 			}
 		}
 	}
+}
+
+// queryPlan is the detail column of q's EXPLAIN QUERY PLAN, with a NULL for
+// each parameter.
+func queryPlan(t *testing.T, db interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, q string) []string {
+	t.Helper()
+	rows, err := db.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q, params(q)...)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	return plan
+}
+
+// params is a NULL for each parameter of q, "?" or "?N".
+func params(q string) []any {
+	n := 0
+	for _, m := range regexp.MustCompile(`\?(\d*)`).FindAllStringSubmatch(q, -1) {
+		if m[1] == "" {
+			n++
+		} else if i, _ := strconv.Atoi(m[1]); i > n {
+			n = i
+		}
+	}
+	return make([]any, n)
 }
 
 // A new database has 8 KiB pages in WAL mode, the write connection a larger
