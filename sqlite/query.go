@@ -51,7 +51,7 @@ const (
 // releases_keys (migration 007): the columns a query reads for each of many
 // matches (ranking's publication date, the facets' organisation, language
 // and month, the filters' source and story, the near-duplicate lookup's
-// fingerprint), in release order, about 60 bytes a release. The rows
+// fingerprint), in release order, about 75 bytes a release. The rows
 // themselves hold URLs and titles too: at a million releases the facets of a
 // word's 10,000 newest matches read 95-132 ms of row pages from disk, 35 ms
 // of index pages (20-25 and 13-14 ms from the cache; sqlite3 shell).
