@@ -108,6 +108,15 @@ func (c *checkpointer) close() error {
 	return c.conn.Close()
 }
 
+// Health reports the background checkpoint's failure, if the last one
+// failed: the log then grows until one succeeds (a full disk, say), and
+// /healthz says so.
+func (db *DB) Health() error {
+	db.ckpt.mu.Lock()
+	defer db.ckpt.mu.Unlock()
+	return db.ckpt.err
+}
+
 // Checkpoint copies the write-ahead log into the database file and
 // truncates it (after a bulk load, before measuring the file).
 func (db *DB) Checkpoint(ctx context.Context) error {

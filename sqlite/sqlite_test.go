@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,7 +19,13 @@ import (
 
 func testDB(t testing.TB) *DB {
 	t.Helper()
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "communique.db"))
+	return openTestDB(t, filepath.Join(t.TempDir(), "communique.db"))
+}
+
+// openTestDB opens the database at path, closed when the test ends.
+func openTestDB(t testing.TB, path string) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,11 +230,7 @@ func TestDatabaseSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	old.Close()
-	reopened, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reopened.Close()
+	reopened := openTestDB(t, path)
 	if err := reopened.write.QueryRowContext(ctx, `SELECT page_size FROM pragma_page_size`).Scan(&pageSize); err != nil {
 		t.Fatal(err)
 	}
@@ -241,11 +244,7 @@ func TestDatabaseSettings(t *testing.T) {
 func TestCheckpointer(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "communique.db")
-	db, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTestDB(t, path)
 	var auto int
 	if err := db.write.QueryRowContext(ctx, `PRAGMA wal_autocheckpoint`).Scan(&auto); err != nil || auto != 0 {
 		t.Fatalf("write connection: wal_autocheckpoint %d, %v; want 0", auto, err)
@@ -306,5 +305,19 @@ func writeLong(t *testing.T, db *DB, n int) {
 		if err := db.CreateRelease(context.Background(), r); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// A failed background checkpoint shows in Health until one succeeds.
+func TestHealthReportsCheckpoints(t *testing.T) {
+	db := testDB(t)
+	if err := db.Health(); err != nil {
+		t.Fatal(err)
+	}
+	db.ckpt.mu.Lock()
+	db.ckpt.err = errors.New("checkpoint: disk I/O error")
+	db.ckpt.mu.Unlock()
+	if err := db.Health(); err == nil || !strings.Contains(err.Error(), "disk I/O") {
+		t.Fatalf("Health: %v", err)
 	}
 }

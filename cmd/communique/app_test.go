@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -318,5 +319,28 @@ func TestHealthDoesNotCount(t *testing.T) {
 	a.store = countingStore{Store: a.store, t: t}
 	if err := a.health(t.Context()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// unhealthyStore is a store whose background work failed.
+type unhealthyStore struct{ communique.Store }
+
+func (unhealthyStore) Health() error { return errors.New("checkpoint: disk full") }
+
+// The health check reports what the store's background work reports (the
+// SQLite store's checkpoints).
+func TestHealthAsksTheStore(t *testing.T) {
+	cfg := config{dataDir: t.TempDir(), addr: "127.0.0.1:0", adminToken: "test-token", logLevel: "warn", work: true, lookupIP: offlineDNS}
+	a, err := openApp(t.Context(), cfg, os.Stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if _, ok := a.store.(interface{ Health() error }); !ok {
+		t.Fatalf("the SQLite store %T reports no health", a.store)
+	}
+	a.store = unhealthyStore{a.store}
+	if err := a.health(t.Context()); err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("health: %v, want the store's checkpoint error", err)
 	}
 }
