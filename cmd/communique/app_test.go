@@ -306,40 +306,32 @@ func (s countingStore) CountSourceReleases(ctx context.Context, srcs []*communiq
 	return s.Store.CountSourceReleases(ctx, srcs)
 }
 
-// The health check reads the databases without counting every source's
-// releases: at a million releases that took a third of a second on SQLite
-// and seconds on PostgreSQL, for every probe of a load balancer.
-func TestHealthDoesNotCount(t *testing.T) {
-	cfg := config{dataDir: t.TempDir(), addr: "127.0.0.1:0", adminToken: "test-token", logLevel: "warn", work: true, lookupIP: offlineDNS}
-	a, err := openApp(t.Context(), cfg, os.Stderr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	a.store = countingStore{Store: a.store, t: t}
-	if err := a.health(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // unhealthyStore is a store whose background work failed.
 type unhealthyStore struct{ communique.Store }
 
 func (unhealthyStore) Health() error { return errors.New("checkpoint: disk full") }
 
-// The health check reports what the store's background work reports (the
-// SQLite store's checkpoints).
-func TestHealthAsksTheStore(t *testing.T) {
+// The health check reads the databases without counting every source's
+// releases (at a million releases that took a third of a second on SQLite
+// and seconds on PostgreSQL, for every probe of a load balancer), and it
+// reports what the store's background work reports (the SQLite store's
+// checkpoints).
+func TestHealth(t *testing.T) {
 	cfg := config{dataDir: t.TempDir(), addr: "127.0.0.1:0", adminToken: "test-token", logLevel: "warn", work: true, lookupIP: offlineDNS}
 	a, err := openApp(t.Context(), cfg, os.Stderr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	if _, ok := a.store.(interface{ Health() error }); !ok {
-		t.Fatalf("the SQLite store %T reports no health", a.store)
+	store := a.store
+	a.store = countingStore{Store: store, t: t}
+	if err := a.health(t.Context()); err != nil {
+		t.Fatal(err)
 	}
-	a.store = unhealthyStore{a.store}
+	if _, ok := store.(interface{ Health() error }); !ok {
+		t.Fatalf("the SQLite store %T reports no health", store)
+	}
+	a.store = unhealthyStore{store}
 	if err := a.health(t.Context()); err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Fatalf("health: %v, want the store's checkpoint error", err)
 	}
