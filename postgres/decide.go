@@ -48,8 +48,10 @@ func (db *DB) LockDecision(ctx context.Context, keys []string, q communique.Matc
 	}
 	b := &pgx.Batch{}
 	// One statement takes them all, one after another in the array's order
-	// (one statement a key was six round trips a release).
-	b.Queue(`SELECT count(pg_advisory_lock(u.k)) FROM unnest($1::bigint[]) WITH ORDINALITY AS u(k, i)`, ids)
+	// (one statement a key was six round trips a release). It also has the
+	// match planned for the table as it is (see planEachTime): the batch is
+	// one implicit transaction, the setting's scope.
+	b.Queue(`SELECT count(pg_advisory_lock(u.k)), `+planEachTime+` FROM unnest($1::bigint[]) WITH ORDINALITY AS u(k, i)`, ids)
 	b.Queue(matchSQL, matchArgs(q)...)
 	res := conn.SendBatch(ctx, b)
 	m, err := func() (*communique.Matches, error) {
@@ -71,6 +73,17 @@ func (db *DB) LockDecision(ctx context.Context, keys []string, q communique.Matc
 	}
 	return unlock, m, nil
 }
+
+// planEachTime makes the statements after it in its transaction planned
+// for their arguments and the tables as they are. A prepared statement may
+// otherwise settle on a generic plan after five runs and keep it for the
+// connection's life: the match's, made while releases held a few rows,
+// joined matches to a full scan of the table, and nothing replaced it as
+// the table grew unless ANALYZE ran (autovacuum off or behind): at 8,000
+// releases each decision read 700 pages. The match was planned afresh most
+// times anyway (its generic plan looks dearer to PostgreSQL), so this costs
+// nothing it did not.
+const planEachTime = `set_config('plan_cache_mode', 'force_custom_plan', true)`
 
 // lockID is the advisory lock key of a decision key.
 func lockID(key string) int64 {

@@ -325,7 +325,9 @@ func scanMatches(rows pgx.Rows, q communique.MatchQuery) (*communique.Matches, e
 }
 
 func (db *DB) Match(ctx context.Context, q communique.MatchQuery) (*communique.Matches, error) {
-	rows, err := db.pool.Query(ctx, matchSQL, matchArgs(q)...)
+	// An unnamed statement, planned for its arguments each time, as a
+	// decision's is (see planEachTime).
+	rows, err := db.pool.Query(ctx, matchSQL, append([]any{pgx.QueryExecModeDescribeExec}, matchArgs(q)...)...)
 	if err != nil {
 		return nil, fmt.Errorf("matching a release: %w", err)
 	}
