@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/communique-news/communique"
 )
 
@@ -181,15 +179,7 @@ func TestMatchPlansWithoutStatistics(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		rows, err := db.pool.Query(ctx, "EXPLAIN "+matchSQL, matchArgs(q)...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			t.Fatal(err)
-		}
-		text := strings.Join(plan, "\n")
+		text := explain(t, db, "EXPLAIN "+matchSQL, matchArgs(q)...)
 		for _, bad := range []string{"Seq Scan", "Filter: (content_hash", "Filter: (url"} {
 			if strings.Contains(text, bad) {
 				t.Errorf("%s, the match's plan has %q:\n%s", stats, bad, text)

@@ -325,3 +325,17 @@ func TestCheckVersion(t *testing.T) {
 		}
 	}
 }
+
+// explain runs an EXPLAIN statement and returns its plan as text.
+func explain(t *testing.T, db *DB, statement string, args ...any) string {
+	t.Helper()
+	rows, err := db.pool.Query(context.Background(), statement, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(plan, "\n")
+}

@@ -145,15 +145,7 @@ func TestSnippetWindow(t *testing.T) {
 func TestSearchVectorsInline(t *testing.T) {
 	db := testDB(t)
 	ctx := context.Background()
-	rows, err := db.pool.Query(ctx, `EXPLAIN VERBOSE SELECT communique_search_vector(t, l, b) FROM (VALUES ('Café', 'Zürich', 'Genève')) AS v(t, l, b)`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := strings.Join(plan, "\n")
+	text := explain(t, db, `EXPLAIN VERBOSE SELECT communique_search_vector(t, l, b) FROM (VALUES ('Café', 'Zürich', 'Genève')) AS v(t, l, b)`)
 	if strings.Contains(text, "communique_") || strings.Count(text, "unaccent(") != 3 {
 		t.Errorf("the search vector is not inlined to three calls of unaccent():\n%s", text)
 	}
@@ -162,7 +154,7 @@ func TestSearchVectorsInline(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stored, want string
-	err = db.pool.QueryRow(ctx, `SELECT s.search::text, communique_search_vector(r.title, r.lede, r.body)::text
+	err := db.pool.QueryRow(ctx, `SELECT s.search::text, communique_search_vector(r.title, r.lede, r.body)::text
 		FROM release_search s JOIN releases r USING (id) WHERE id = $1`, r.ID).Scan(&stored, &want)
 	if err != nil {
 		t.Fatal(err)
