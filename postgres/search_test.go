@@ -137,8 +137,9 @@ func TestSnippetWindow(t *testing.T) {
 }
 
 // TestSearchVectorsInline checks that the search vectors are written with
-// unaccent() inlined (migration 009), and that the trigger that writes them
-// for a new release gives what Reindex's communique_search_vector gives.
+// unaccent() inlined (migration 009): in their plan, and in the trigger that
+// writes them for a new release, which must give what Reindex's
+// communique_search_vector gives.
 // Left as calls of a SQL function (a function that cannot be inlined is run
 // through an executor of its own each call), they cost every new release
 // three such calls.
@@ -161,5 +162,32 @@ func TestSearchVectorsInline(t *testing.T) {
 	}
 	if stored != want || !strings.Contains(stored, "'cafe':1A") || !strings.Contains(stored, "'zurich'") || !strings.Contains(stored, "'genev'") {
 		t.Errorf("the trigger wrote %s; Reindex would write %s; want both folded ('cafe':1A, 'zurich', 'genev')", stored, want)
+	}
+
+	// The trigger itself: PostgreSQL counts the calls of SQL functions it
+	// did not inline (track_functions), and none of ours should be among them.
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SET LOCAL track_functions = 'all'`); err != nil {
+		t.Skipf("counting function calls needs a superuser: %v", err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO releases (url, title, lede, body, published, retrieved, updated)
+		VALUES ('https://a.example/counted', 'Café', 'Zürich', 'Genève', now(), now(), now())`); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := tx.Query(ctx, `SELECT funcname || ' ' || calls FROM pg_stat_xact_user_functions
+		WHERE funcname LIKE 'communique%' AND funcname <> 'communique_release_search'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) > 0 {
+		t.Errorf("a new release's search trigger called SQL functions it should have inlined: %v", calls)
 	}
 }
