@@ -57,6 +57,16 @@ type config struct {
 }
 
 // serverFlags binds the flags shared by serve and demo.
+// fetchHostDelay is --host-delay as fetch.Options takes it: there zero
+// means the 1 s default and a negative delay none, while the flag's 0 means
+// no delay, as the PostgreSQL store's limiter takes it.
+func (c config) fetchHostDelay() time.Duration {
+	if c.hostDelay <= 0 {
+		return -1
+	}
+	return c.hostDelay
+}
+
 func serverFlags(fs *flag.FlagSet, c *config) {
 	fs.StringVar(&c.dataDir, "data", "./data", "data directory (SQLite databases, admin token)")
 	fs.StringVar(&c.addr, "addr", "localhost:8080", "address to serve on, HOST:PORT")
@@ -64,7 +74,7 @@ func serverFlags(fs *flag.FlagSet, c *config) {
 	fs.StringVar(&c.baseURL, "base-url", "", "public base URL of this site, for absolute links in feeds (default: from each request)")
 	fs.StringVar(&c.attribution, "attribution", "", "attribution line shown on every release page ({organization} is replaced)")
 	fs.BoolVar(&c.allowPrivate, "allow-private-addresses", false, "let the fetcher connect to private, loopback and link-local addresses")
-	fs.DurationVar(&c.hostDelay, "host-delay", time.Second, "minimum delay between two requests to one host; from 1s up, a poll's new items are also queued this far apart")
+	fs.DurationVar(&c.hostDelay, "host-delay", time.Second, "minimum delay between two requests to one host (0 for none); from 1s up, a poll's new items are also queued this far apart")
 	fs.DurationVar(&c.minPoll, "min-poll", 5*time.Minute, "shortest interval between two polls of a source")
 	fs.DurationVar(&c.maxPoll, "max-poll", 24*time.Hour, "longest interval between two polls of a source")
 	fs.IntVar(&c.workers, "workers", 8, "concurrent page fetches")
@@ -152,7 +162,7 @@ func (a *app) open(ctx context.Context, level slog.Level, logw *os.File) error {
 	fopts := fetch.Options{
 		AllowPrivate: a.cfg.allowPrivate,
 		AllowHosts:   a.cfg.allowHosts,
-		HostDelay:    a.cfg.hostDelay,
+		HostDelay:    a.cfg.fetchHostDelay(),
 		Observe:      metrics.ObserveFetch,
 		LookupIP:     a.cfg.lookupIP,
 	}

@@ -336,3 +336,15 @@ func TestHealth(t *testing.T) {
 		t.Fatalf("health: %v, want the store's checkpoint error", err)
 	}
 }
+
+// TestFetchHostDelay: --host-delay 0s means no delay on every store (it
+// meant fetch's 1 s default on SQLite and none on PostgreSQL).
+func TestFetchHostDelay(t *testing.T) {
+	for _, c := range []struct{ flag, want time.Duration }{
+		{0, -1}, {-1, -1}, {20 * time.Millisecond, 20 * time.Millisecond}, {time.Second, time.Second},
+	} {
+		if got := (config{hostDelay: c.flag}).fetchHostDelay(); got != c.want {
+			t.Errorf("--host-delay %v: fetch.Options.HostDelay %v, want %v", c.flag, got, c.want)
+		}
+	}
+}

@@ -122,6 +122,11 @@ func (o *benchOrigin) Close() {
 	}
 }
 
+// benchStall ends a run whose stored count has not grown for this long:
+// every release of the synthetic origin is ingested at the first attempt,
+// so a stall is a fault to report, not something to wait out.
+const benchStall = 2 * time.Minute
+
 type ingestReport struct {
 	Store          string             `json:"store"`
 	Workers        int                `json:"workers"`
@@ -234,6 +239,7 @@ func runBenchIngest(ctx context.Context, e env) error {
 
 	want := *nSources * *perSource
 	start := time.Now()
+	stored, progressed := 0, start
 	for _, u := range origin.urls {
 		s := &communique.Source{Kind: communique.KindFeed, URL: u, Licence: communique.LicenceFull, Organization: "Bench"}
 		// As a user adds a source (CLI, API, admin page): stored, and its
@@ -252,6 +258,11 @@ func runBenchIngest(ctx context.Context, e env) error {
 		}
 		if p.Total >= want {
 			break
+		}
+		if p.Total > stored {
+			stored, progressed = p.Total, time.Now()
+		} else if time.Since(progressed) > benchStall {
+			return fmt.Errorf("no release stored for %s (%d of %d): the workers' log (--log-level error) and the sources' last errors say why", benchStall, stored, want)
 		}
 		// Counting is a query on the store being measured (a count of
 		// release_search on PostgreSQL, ~2 ms at 8,000 releases): ten a
