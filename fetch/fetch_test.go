@@ -882,38 +882,3 @@ func TestRobotsCacheBound(t *testing.T) {
 		t.Errorf("%d sites, bound %d", len(r.sites), robotsMaxSites)
 	}
 }
-
-// recordingLimiter notes the order in which turns are taken and given back.
-type recordingLimiter struct {
-	name string
-	log  *[]string
-	err  error
-}
-
-func (l recordingLimiter) Acquire(ctx context.Context, host string) (func(), error) {
-	if l.err != nil {
-		return nil, l.err
-	}
-	*l.log = append(*l.log, "take "+l.name)
-	return func() { *l.log = append(*l.log, "give "+l.name) }, nil
-}
-
-func TestChain(t *testing.T) {
-	var log []string
-	release, err := Chain(recordingLimiter{"local", &log, nil}, recordingLimiter{"shared", &log, nil}).Acquire(context.Background(), "a.example")
-	if err != nil {
-		t.Fatal(err)
-	}
-	release()
-	if got := strings.Join(log, ", "); got != "take local, take shared, give shared, give local" {
-		t.Errorf("chain: %s", got)
-	}
-	// A limiter that fails gives back the turns already taken.
-	log = nil
-	if _, err := Chain(recordingLimiter{"local", &log, nil}, recordingLimiter{"shared", &log, errors.New("down")}).Acquire(context.Background(), "a.example"); err == nil {
-		t.Fatal("a failing limiter in a chain: no error")
-	}
-	if got := strings.Join(log, ", "); got != "take local, give local" {
-		t.Errorf("failing chain: %s", got)
-	}
-}

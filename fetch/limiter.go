@@ -92,29 +92,3 @@ func (l *hostLimiter) leave(host string, s *hostSlot) {
 		})
 	}
 }
-
-// Chain is a limiter that takes its turn from each of limiters in order and
-// gives them back in reverse: an in-process limiter in front of a shared one
-// queues a process's requests in memory, so that only one of them at a time
-// waits on the shared limiter.
-func Chain(limiters ...HostLimiter) HostLimiter { return chain(limiters) }
-
-type chain []HostLimiter
-
-func (c chain) Acquire(ctx context.Context, host string) (func(), error) {
-	releases := make([]func(), 0, len(c))
-	releaseAll := func() {
-		for i := len(releases) - 1; i >= 0; i-- {
-			releases[i]()
-		}
-	}
-	for _, l := range c {
-		r, err := l.Acquire(ctx, host)
-		if err != nil {
-			releaseAll()
-			return nil, err
-		}
-		releases = append(releases, r)
-	}
-	return releaseAll, nil
-}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"strconv"
@@ -113,10 +114,16 @@ func TestHostLimiterLease(t *testing.T) {
 }
 
 func TestHostLimiterSerialises(t *testing.T) {
+	for _, hold := range []time.Duration{-1, DefaultHold} {
+		t.Run(fmt.Sprint("hold ", hold), func(t *testing.T) { testHostLimiterSerialises(t, hold) })
+	}
+}
+
+func testHostLimiterSerialises(t *testing.T, hold time.Duration) {
 	db := testDB(t)
 	ctx := context.Background()
 	// Two limiters, as two worker processes would have, on one database.
-	ls := []*HostLimiter{{DB: db}, {DB: db}}
+	ls := []*HostLimiter{{DB: db, Hold: hold}, {DB: db, Hold: hold}}
 	var inFlight atomic.Int32
 	var overlap atomic.Bool
 	var wg sync.WaitGroup
@@ -142,6 +149,135 @@ func TestHostLimiterSerialises(t *testing.T) {
 	wg.Wait()
 	if overlap.Load() {
 		t.Error("two requests to one host ran at once")
+	}
+	for i, l := range ls {
+		if n := len(l.hosts); n != 0 {
+			t.Errorf("limiter %d still tracks %d hosts when no request runs", i, n)
+		}
+	}
+	var holder int64
+	if err := db.pool.QueryRow(ctx, `SELECT holder FROM hosts WHERE host = 'a.example'`).Scan(&holder); err != nil || holder != 0 {
+		t.Errorf("after the last request the host is held by %d (%v)", holder, err)
+	}
+}
+
+// waitFor waits until n requests of l wait for host's turn.
+func waitFor(t *testing.T, l *HostLimiter, host string, n int) {
+	t.Helper()
+	for {
+		l.mu.Lock()
+		h := l.hosts[host]
+		got := h != nil && h.waiting == n
+		l.mu.Unlock()
+		if got {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// A request that ends while another of its process waits for the host
+// passes the lease on without a round trip; the last one gives it back.
+// With Hold negative, each request takes the lease from the database.
+func TestHostLimiterPassesLease(t *testing.T) {
+	cfg := testSchema(t)
+	var st roundTrips
+	cfg.ConnConfig.Tracer = &st
+	db, err := OpenConfig(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	ctx := context.Background()
+	holder := func() int64 {
+		var h int64
+		if err := db.pool.QueryRow(ctx, `SELECT holder FROM hosts WHERE host = 'a.example'`).Scan(&h); err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	for _, c := range []struct {
+		hold time.Duration
+		want int32 // statements from the first request's end to the second's
+	}{{DefaultHold, 0}, {-1, 2}} {
+		l := &HostLimiter{DB: db, Hold: c.hold}
+		first, err := l.Acquire(ctx, "a.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		held := holder()
+		got := make(chan func(), 1)
+		go func() {
+			second, err := l.Acquire(ctx, "a.example")
+			if err != nil {
+				t.Error(err)
+			}
+			got <- second
+		}()
+		waitFor(t, l, "a.example", 1)
+		st.n.Store(0)
+		first()
+		second := <-got
+		if n := st.n.Load(); n != c.want {
+			t.Errorf("hold %v: %d statements to pass the host on, want %d", c.hold, n, c.want)
+		}
+		if h := holder(); (h == held) != (c.want == 0) || h == 0 {
+			t.Errorf("hold %v: the second request runs with holder %d, the first's %d", c.hold, h, held)
+		}
+		st.n.Store(0)
+		second()
+		if n := st.n.Load(); n != 1 {
+			t.Errorf("hold %v: the last request's end sent %d statements, want 1", c.hold, n)
+		}
+		if h := holder(); h != 0 {
+			t.Errorf("hold %v: after the last request the host is held by %d", c.hold, h)
+		}
+	}
+}
+
+// A waiter whose context ends gives its turn up; when the lease had been
+// passed on to it, it gives the lease back, so that the host is not kept
+// from other processes until the lease runs out.
+func TestHostLimiterGiveUp(t *testing.T) {
+	db := testDB(t)
+	ctx := context.Background()
+	l := &HostLimiter{DB: db}
+	other := &HostLimiter{DB: db}
+	first, err := l.Acquire(ctx, "a.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() {
+		_, err := l.Acquire(wctx, "a.example")
+		done <- err
+	}()
+	waitFor(t, l, "a.example", 1)
+	cancel()
+	if err := <-done; err == nil {
+		t.Fatal("a waiter whose context ended got the host")
+	}
+	first()
+	if ok, _, err := other.try(ctx, "a.example", 99, time.Hour); !ok || err != nil {
+		t.Fatalf("after a waiter gave up and the request ended, another process cannot take the host: %v %v", ok, err)
+	}
+	other.release("a.example", 99)
+
+	// The lease passed on to a waiter that then gives up (the order a race
+	// between its turn and its context may take).
+	token, err := l.take(ctx, "a.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &hostTurn{turn: make(chan struct{}, 1), waiting: 1, held: true, token: token, since: time.Now()}
+	l.hosts["a.example"] = h
+	l.giveUp("a.example", h)
+	if ok, _, err := other.try(ctx, "a.example", 98, time.Hour); !ok || err != nil {
+		t.Fatalf("a lease passed on to a waiter that gave up still holds the host: %v %v", ok, err)
+	}
+	if len(l.hosts) != 0 {
+		t.Errorf("the limiter still tracks %d hosts", len(l.hosts))
 	}
 }
 

@@ -167,9 +167,8 @@ func (a *app) open(ctx context.Context, level slog.Level, logw *os.File) error {
 		LookupIP:     a.cfg.lookupIP,
 	}
 	if a.pg != nil {
-		// Politeness holds across every worker process sharing the database;
-		// within this process, requests to one host queue in memory first.
-		fopts.Limiter = fetch.Chain(fetch.NewHostLimiter(0), &postgres.HostLimiter{DB: a.pg, Delay: max(a.cfg.hostDelay, 0)})
+		// Politeness holds across every worker process sharing the database.
+		fopts.Limiter = &postgres.HostLimiter{DB: a.pg, Delay: max(a.cfg.hostDelay, 0)}
 	}
 	fetcher := fetch.New(fopts)
 	enricher, err := enrich.New()
