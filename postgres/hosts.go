@@ -106,10 +106,7 @@ func (l *HostLimiter) Acquire(ctx context.Context, host string) (func(), error) 
 	}
 	token, err := l.take(ctx, host)
 	if err != nil {
-		l.mu.Lock()
-		<-h.turn
-		l.leave(host, h)
-		l.mu.Unlock()
+		l.giveBack(host, h)
 		return nil, err
 	}
 	h.held, h.token, h.since = true, token, time.Now()
@@ -171,14 +168,7 @@ func (l *HostLimiter) end(host string, h *hostTurn) {
 		return
 	}
 	l.mu.Unlock()
-	if h.held {
-		l.release(host, h.token)
-		h.held = false
-	}
-	l.mu.Lock()
-	<-h.turn
-	l.leave(host, h)
-	l.mu.Unlock()
+	l.giveBack(host, h)
 }
 
 // giveUp is a waiter whose context ended before its turn came. If it was
@@ -198,6 +188,12 @@ func (l *HostLimiter) giveUp(host string, h *hostTurn) {
 		return
 	}
 	l.mu.Unlock()
+	l.giveBack(host, h)
+}
+
+// giveBack ends the turn of its holder: the lease, if this process holds
+// it, goes back to the database, then the turn to the next waiter.
+func (l *HostLimiter) giveBack(host string, h *hostTurn) {
 	if h.held {
 		l.release(host, h.token)
 		h.held = false

@@ -180,14 +180,7 @@ func waitFor(t *testing.T, l *HostLimiter, host string, n int) {
 // passes the lease on without a round trip; the last one gives it back.
 // With Hold negative, each request takes the lease from the database.
 func TestHostLimiterPassesLease(t *testing.T) {
-	cfg := testSchema(t)
-	var st roundTrips
-	cfg.ConnConfig.Tracer = &st
-	db, err := OpenConfig(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db, st := tracedDB(t)
 	ctx := context.Background()
 	holder := func() int64 {
 		var h int64
@@ -385,19 +378,26 @@ func (s *roundTrips) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.Tra
 func (s *roundTrips) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
 func (s *roundTrips) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
 
-// Round trips are what an ingest costs on PostgreSQL (ARCHITECTURE.md):
-// storing a new release with its entities is one statement, and so are a
-// look at a host another worker holds, looking up the items of a feed, and
-// taking a decision's lock with its match.
-func TestRoundTrips(t *testing.T) {
+// tracedDB is a store in a schema of its own whose statements are counted.
+func tracedDB(t *testing.T) (*DB, *roundTrips) {
+	t.Helper()
 	cfg := testSchema(t)
-	var st roundTrips
-	cfg.ConnConfig.Tracer = &st
+	st := &roundTrips{}
+	cfg.ConnConfig.Tracer = st
 	db, err := OpenConfig(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	return db, st
+}
+
+// Round trips are what an ingest costs on PostgreSQL (ARCHITECTURE.md):
+// storing a new release with its entities is one statement, and so are a
+// look at a host another worker holds, looking up the items of a feed, and
+// taking a decision's lock with its match.
+func TestRoundTrips(t *testing.T) {
+	db, st := tracedDB(t)
 	ctx := context.Background()
 	r := &communique.Release{URL: "https://a.example/1", Title: "Visit", Text: "The Secretary General visited Baghdad.", Licence: communique.LicenceFull,
 		Entities: &communique.Entities{People: []communique.Person{{Name: "Mark Rutte"}}, Countries: []string{"IQ"}}}
