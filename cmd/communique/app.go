@@ -56,7 +56,6 @@ type config struct {
 	lookupIP func(ctx context.Context, host string) ([]netip.Addr, error)
 }
 
-// serverFlags binds the flags shared by serve and demo.
 // fetchHostDelay is --host-delay as fetch.Options takes it: there zero
 // means the 1 s default and a negative delay none, while the flag's 0 means
 // no delay, as the PostgreSQL store's limiter takes it.
@@ -67,6 +66,7 @@ func (c config) fetchHostDelay() time.Duration {
 	return c.hostDelay
 }
 
+// serverFlags binds the flags shared by serve and demo.
 func serverFlags(fs *flag.FlagSet, c *config) {
 	fs.StringVar(&c.dataDir, "data", "./data", "data directory (SQLite databases, admin token)")
 	fs.StringVar(&c.addr, "addr", "localhost:8080", "address to serve on, HOST:PORT")
