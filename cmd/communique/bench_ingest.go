@@ -11,7 +11,9 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -30,8 +32,9 @@ func init() {
 // loopback address of its own (127.0.0.2, 127.0.0.3, …) so that per-host
 // politeness does not serialise the whole run.
 type benchOrigin struct {
-	servers []*http.Server
-	urls    []string // feed URL of each source
+	servers  []*http.Server
+	urls     []string // feed URL of each source
+	releases int      // per source
 }
 
 var benchWords = strings.Fields(`the of and to in a is that for on with as by at from this be are was it an
@@ -83,7 +86,7 @@ func benchFeed(base string, i, releases int) string {
 }
 
 func startBenchOrigin(sources, releases int) (*benchOrigin, error) {
-	o := &benchOrigin{}
+	o := &benchOrigin{releases: releases}
 	for i := 0; i < sources; i++ {
 		addr := fmt.Sprintf("127.0.%d.%d:0", (i+2)/250, (i+2)%250+1)
 		l, err := net.Listen("tcp", addr)
@@ -130,41 +133,212 @@ const benchStall = 2 * time.Minute
 type ingestReport struct {
 	Store          string             `json:"store"`
 	Workers        int                `json:"workers"`
+	Concurrency    int                `json:"concurrency"`
+	Run            int                `json:"run"`
 	Sources        int                `json:"sources"`
 	Releases       int                `json:"releases"`
 	Seconds        float64            `json:"seconds"`
 	ReleasesPerSec float64            `json:"releases_per_s"`
 	StageMsPerItem map[string]float64 `json:"stage_ms_per_release,omitempty"`
+	db             string             // the configuration's, to tell stores apart
 }
 
+// ingestConfig is one configuration that bench ingest measures.
+type ingestConfig struct {
+	db      string // postgres://…, or "" for SQLite
+	workers int
+}
+
+func (c ingestConfig) store() string {
+	if c.db == "" {
+		return "sqlite"
+	}
+	return "postgres"
+}
+
+// ingestSummary is the figure of one configuration over its runs.
+type ingestSummary struct {
+	Store   string  `json:"store"`
+	Workers int     `json:"workers"`
+	Runs    int     `json:"runs"`
+	Median  float64 `json:"median_releases_per_s"`
+	Min     float64 `json:"min_releases_per_s"`
+	Max     float64 `json:"max_releases_per_s"`
+	// Ratio is Median over that of the store's first worker count, when
+	// several are compared (2 workers against 1).
+	Ratio float64 `json:"ratio,omitempty"`
+	// Of is the worker count Ratio compares with.
+	Of int `json:"ratio_of_workers,omitempty"`
+}
+
+// listFlag is a flag that may be given more than once.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, " ") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
 func runBenchIngest(ctx context.Context, e env) error {
-	fs := newFlags(e, "bench ingest", "bench ingest --sources S --releases-per-source R [--db postgres://…] [--workers N] [--json]")
+	fs := newFlags(e, "bench ingest", "bench ingest --sources S --releases-per-source R [--db sqlite|postgres://…]… [--workers N[,N…]] [--runs K] [--json]")
 	nSources := fs.Int("sources", 20, "synthetic sources")
 	perSource := fs.Int("releases-per-source", 25, "releases per source")
-	db := fs.String("db", "", "postgres://… to measure the PostgreSQL store (default: SQLite in a temporary directory)")
-	workers := fs.Int("workers", 1, "worker processes (PostgreSQL only; SQLite runs in this process)")
+	var dbs listFlag
+	fs.Var(&dbs, "db", "store to measure: sqlite (the default, in a temporary directory) or postgres://… (in a schema of its own, dropped after); give it more than once to measure each")
+	workerList := fs.String("workers", "1", "worker processes, or counts to compare (1,2); PostgreSQL only: SQLite runs in this process")
+	runs := fs.Int("runs", 1, "runs of each configuration, taken in turn (1 2 1 2 …) so that the machine's drift falls on all alike; the summary gives each one's median")
 	concurrency := fs.Int("concurrency", 8, "concurrent ingests per worker")
-	asJSON := fs.Bool("json", false, "print only the JSON line")
+	asJSON := fs.Bool("json", false, "print a JSON document (every run, and the summary) instead of the table")
 	cpuprofile := fs.String("cpuprofile", "", "write this process's CPU profile to FILE (on SQLite the whole pipeline runs in it; on PostgreSQL worker N's goes to FILE.workerN)")
 	if err := parseFlags(fs, e); err != nil {
 		return err
+	}
+	configs, err := ingestConfigs(dbs, *workerList)
+	if err != nil {
+		return err
+	}
+	if *runs < 1 || *nSources < 1 || *perSource < 1 || *concurrency < 1 {
+		return fmt.Errorf("--runs, --sources, --releases-per-source and --concurrency must be at least 1")
+	}
+	if *cpuprofile != "" && len(configs)**runs > 1 {
+		return fmt.Errorf("--cpuprofile profiles one run: give one store, one worker count and --runs 1")
 	}
 	stop, err := cpuProfile(*cpuprofile)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	if *db == "" && *workers != 1 {
-		return fmt.Errorf("--workers > 1 needs --db postgres://… (SQLite serves one process)")
-	}
 	origin, err := startBenchOrigin(*nSources, *perSource)
 	if err != nil {
 		return err
 	}
 	defer origin.Close()
+
+	var reps []ingestReport
+	for run := 1; run <= *runs; run++ {
+		for _, c := range configs {
+			rep, err := benchIngestOnce(ctx, e, origin, c, *concurrency, *cpuprofile, !*asJSON)
+			if err != nil {
+				return fmt.Errorf("%s with %d worker(s), run %d: %w", c.store(), c.workers, run, err)
+			}
+			rep.Run, rep.Sources, rep.Releases = run, *nSources, *nSources**perSource
+			rep.ReleasesPerSec = float64(rep.Releases) / rep.Seconds
+			for s, ms := range rep.StageMsPerItem {
+				rep.StageMsPerItem[s] = ms / float64(rep.Releases)
+			}
+			reps = append(reps, rep)
+			if !*asJSON {
+				fmt.Fprintf(e.stdout, "%s, %d worker process(es) × %d: %d releases from %d sources in %.1fs = %.0f releases/s\n",
+					rep.Store, rep.Workers, rep.Concurrency, rep.Releases, rep.Sources, rep.Seconds, rep.ReleasesPerSec)
+				if len(configs)**runs == 1 {
+					printStages(e.stdout, rep.StageMsPerItem)
+				}
+			}
+		}
+	}
+	sum := summarizeIngest(configs, reps)
+	if !*asJSON && len(reps) > 1 {
+		fmt.Fprintf(e.stdout, "\n%-9s %7s %4s %10s %15s\n", "store", "workers", "runs", "median/s", "min–max")
+		for _, s := range sum {
+			fmt.Fprintf(e.stdout, "%-9s %7d %4d %10.0f %9.0f–%.0f", s.Store, s.Workers, s.Runs, s.Median, s.Min, s.Max)
+			if s.Of > 0 {
+				fmt.Fprintf(e.stdout, "   %.2f × the median with %d", s.Ratio, s.Of)
+			}
+			fmt.Fprintln(e.stdout)
+		}
+	}
+	if !*asJSON {
+		return nil
+	}
+	return json.NewEncoder(e.stdout).Encode(struct {
+		Runs    []ingestReport  `json:"runs"`
+		Summary []ingestSummary `json:"summary"`
+	}{reps, sum})
+}
+
+// ingestConfigs is the list of configurations that the flags ask for: each
+// store, PostgreSQL with each worker count, SQLite with its one process.
+func ingestConfigs(dbs []string, workerList string) ([]ingestConfig, error) {
+	var counts []int
+	for f := range strings.SplitSeq(workerList, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("--workers %q: want a count of processes, or counts separated by commas (1,2)", workerList)
+		}
+		if !slices.Contains(counts, n) {
+			counts = append(counts, n)
+		}
+	}
+	if len(dbs) == 0 {
+		dbs = []string{"sqlite"}
+	}
+	var out []ingestConfig
+	pg := false
+	for _, db := range dbs {
+		switch {
+		case db == "sqlite":
+			out = append(out, ingestConfig{workers: 1})
+		case strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://"):
+			pg = true
+			for _, n := range counts {
+				out = append(out, ingestConfig{db: db, workers: n})
+			}
+		default:
+			return nil, fmt.Errorf("--db %q: want sqlite or a postgres://… URL", db)
+		}
+	}
+	if !pg && (len(counts) > 1 || counts[0] != 1) {
+		return nil, fmt.Errorf("--workers other than 1 needs --db postgres://… (SQLite serves one process)")
+	}
+	return out, nil
+}
+
+// summarizeIngest gives each configuration's median, least and greatest
+// rate over its runs, and on a store measured with several worker counts
+// each count's median over that of the first.
+func summarizeIngest(configs []ingestConfig, reps []ingestReport) []ingestSummary {
+	var out []ingestSummary
+	first := map[string]ingestSummary{} // by db: the summary of its first worker count
+	for _, c := range configs {
+		var rates []float64
+		for _, r := range reps {
+			if r.db == c.db && r.Workers == c.workers {
+				rates = append(rates, r.ReleasesPerSec)
+			}
+		}
+		if len(rates) == 0 {
+			continue
+		}
+		slices.Sort(rates)
+		s := ingestSummary{Store: c.store(), Workers: c.workers, Runs: len(rates), Min: rates[0], Max: rates[len(rates)-1]}
+		s.Median = (rates[(len(rates)-1)/2] + rates[len(rates)/2]) / 2
+		if f, ok := first[c.db]; !ok {
+			first[c.db] = s
+		} else if f.Median > 0 {
+			s.Ratio, s.Of = s.Median/f.Median, f.Workers
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func printStages(w io.Writer, stages map[string]float64) {
+	names := make([]string, 0, len(stages))
+	for s := range stages {
+		names = append(names, s)
+	}
+	sort.Strings(names)
+	for _, s := range names {
+		fmt.Fprintf(w, "  %-12s %7.2f ms per release (%.0f releases/s on one core)\n", s, stages[s], 1000/stages[s])
+	}
+}
+
+// benchIngestOnce ingests the whole synthetic origin once into a new store
+// of configuration c, and reports the time it took and each stage's total
+// milliseconds (not yet per release).
+func benchIngestOnce(ctx context.Context, e env, origin *benchOrigin, c ingestConfig, concurrency int, cpuprofile string, progress bool) (ingestReport, error) {
+	rep := ingestReport{Store: c.store(), Workers: c.workers, Concurrency: concurrency, db: c.db, StageMsPerItem: map[string]float64{}}
 	dir, err := os.MkdirTemp("", "communique-bench-ingest-")
 	if err != nil {
-		return err
+		return rep, err
 	}
 	defer os.RemoveAll(dir)
 
@@ -174,51 +348,30 @@ func runBenchIngest(ctx context.Context, e env) error {
 	// insert statements in a run of 8,000 releases (pg_stat_statements):
 	// work that no installation does.
 	cfg := config{dataDir: dir, addr: "127.0.0.1:0", adminToken: "bench", logLevel: "error", allowPrivate: true,
-		hostDelay: -1, minPoll: time.Hour, maxPoll: 2 * time.Hour, workers: *concurrency, scheduleEvery: 15 * time.Second,
-		jobPoll: time.Second, db: *db, work: *db == "", role: "all"}
-	if *db != "" {
+		hostDelay: -1, minPoll: time.Hour, maxPoll: 2 * time.Hour, workers: concurrency, scheduleEvery: 15 * time.Second,
+		jobPoll: time.Second, work: c.db == "", role: "all"}
+	db := ""
+	if c.db != "" {
 		cfg.role = "web" // this process only enqueues; worker processes do the work
-		url, drop, err := benchSchema(ctx, *db)
+		url, drop, err := benchSchema(ctx, c.db)
 		if err != nil {
-			return err
+			return rep, err
 		}
 		defer drop()
-		cfg.db, *db = url, url
+		cfg.db, db = url, url
 	}
 	a, err := openApp(ctx, cfg, os.Stderr)
 	if err != nil {
-		return err
+		return rep, err
 	}
 	defer a.Close()
 
 	var procs []*exec.Cmd
 	var scrape []string
-	if *db != "" {
+	if db != "" {
 		self, err := os.Executable()
 		if err != nil {
-			return err
-		}
-		for w := 0; w < *workers; w++ {
-			cmd := exec.CommandContext(ctx, self, "serve", "--role", "worker", "--db", *db, "--addr", "127.0.0.1:0",
-				"--data", dir, "--admin-token", "bench", "--allow-private-addresses", "--host-delay", "0s", "--no-default-sources",
-				"--log-level", "error", "--workers", fmt.Sprint(*concurrency))
-			if *cpuprofile != "" {
-				cmd.Args = append(cmd.Args, "--cpuprofile", fmt.Sprintf("%s.worker%d", *cpuprofile, w+1))
-			}
-			cmd.Stderr = e.stderr
-			dieWithParent(cmd)
-			out, err := cmd.StdoutPipe()
-			if err != nil {
-				return err
-			}
-			if err := cmd.Start(); err != nil {
-				return err
-			}
-			procs = append(procs, cmd)
-			line, _ := bufio.NewReader(out).ReadString('\n')
-			if i := strings.Index(line, "http://"); i >= 0 {
-				scrape = append(scrape, strings.Fields(line[i:])[0]+"/metrics")
-			}
+			return rep, err
 		}
 		defer func() {
 			for _, p := range procs {
@@ -226,9 +379,33 @@ func runBenchIngest(ctx context.Context, e env) error {
 				p.Wait()
 			}
 		}()
+		for w := 0; w < c.workers; w++ {
+			cmd := exec.CommandContext(ctx, self, "serve", "--role", "worker", "--db", db, "--addr", "127.0.0.1:0",
+				"--data", dir, "--admin-token", "bench", "--allow-private-addresses", "--host-delay", "0s", "--no-default-sources",
+				"--log-level", "error", "--workers", fmt.Sprint(concurrency))
+			if cpuprofile != "" {
+				cmd.Args = append(cmd.Args, "--cpuprofile", fmt.Sprintf("%s.worker%d", cpuprofile, w+1))
+			}
+			cmd.Stderr = e.stderr
+			dieWithParent(cmd)
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				return rep, err
+			}
+			if err := cmd.Start(); err != nil {
+				return rep, err
+			}
+			procs = append(procs, cmd)
+			line, _ := bufio.NewReader(out).ReadString('\n')
+			i := strings.Index(line, "http://")
+			if i < 0 {
+				return rep, fmt.Errorf("worker process %d did not start (its errors are above)", w+1)
+			}
+			scrape = append(scrape, strings.Fields(line[i:])[0]+"/metrics")
+		}
 	} else {
 		if err := a.listen(); err != nil {
-			return err
+			return rep, err
 		}
 		rctx, cancel := context.WithCancel(ctx)
 		var wg sync.WaitGroup
@@ -237,7 +414,7 @@ func runBenchIngest(ctx context.Context, e env) error {
 		defer func() { cancel(); wg.Wait() }()
 	}
 
-	want := *nSources * *perSource
+	want := len(origin.urls) * origin.releases
 	start := time.Now()
 	stored, progressed := 0, start
 	for _, u := range origin.urls {
@@ -245,15 +422,15 @@ func runBenchIngest(ctx context.Context, e env) error {
 		// As a user adds a source (CLI, API, admin page): stored, and its
 		// first poll enqueued at once rather than at the scheduler's next tick.
 		if err := a.sources.AddSource(ctx, s); err != nil {
-			return err
+			return rep, err
 		}
 	}
 	for {
 		p, err := a.store.Releases(ctx, communique.Query{Limit: 1})
 		if err != nil {
-			return err
+			return rep, err
 		}
-		if !*asJSON {
+		if progress {
 			fmt.Fprintf(e.stderr, "\r%d/%d releases", p.Total, want)
 		}
 		if p.Total >= want {
@@ -262,7 +439,7 @@ func runBenchIngest(ctx context.Context, e env) error {
 		if p.Total > stored {
 			stored, progressed = p.Total, time.Now()
 		} else if time.Since(progressed) > benchStall {
-			return fmt.Errorf("no release stored for %s (%d of %d): the workers' log (--log-level error) and the sources' last errors say why", benchStall, stored, want)
+			return rep, fmt.Errorf("no release stored for %s (%d of %d): the workers' log (--log-level error) and the sources' last errors say why", benchStall, stored, want)
 		}
 		// Counting is a query on the store being measured (a count of
 		// release_search on PostgreSQL, ~2 ms at 8,000 releases): ten a
@@ -270,41 +447,26 @@ func runBenchIngest(ctx context.Context, e env) error {
 		// does not need.
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return rep, ctx.Err()
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
-	elapsed := time.Since(start)
-	if !*asJSON {
+	rep.Seconds = time.Since(start).Seconds()
+	if progress {
 		fmt.Fprintln(e.stderr)
 	}
-	rep := ingestReport{Store: "sqlite", Workers: *workers, Sources: *nSources, Releases: want,
-		Seconds: elapsed.Seconds(), ReleasesPerSec: float64(want) / elapsed.Seconds(), StageMsPerItem: map[string]float64{}}
-	if *db != "" {
-		rep.Store = "postgres"
+	if db != "" {
 		for _, u := range scrape {
 			for stage, sec := range scrapeStages(u) {
-				rep.StageMsPerItem[stage] += sec * 1000 / float64(want)
+				rep.StageMsPerItem[stage] += sec * 1000
 			}
 		}
 	} else {
 		for stage, d := range a.pipe.Metrics.StageTotals() {
-			rep.StageMsPerItem[stage] = float64(d.Milliseconds()) / float64(want)
+			rep.StageMsPerItem[stage] = float64(d.Milliseconds())
 		}
 	}
-	if !*asJSON {
-		stages := make([]string, 0, len(rep.StageMsPerItem))
-		for s := range rep.StageMsPerItem {
-			stages = append(stages, s)
-		}
-		sort.Strings(stages)
-		fmt.Fprintf(e.stdout, "%s, %d worker process(es) × %d: %d releases from %d sources in %.1fs = %.0f releases/s\n",
-			rep.Store, *workers, *concurrency, want, *nSources, rep.Seconds, rep.ReleasesPerSec)
-		for _, s := range stages {
-			fmt.Fprintf(e.stdout, "  %-12s %7.2f ms per release (%.0f releases/s on one core)\n", s, rep.StageMsPerItem[s], 1000/rep.StageMsPerItem[s])
-		}
-	}
-	return json.NewEncoder(e.stdout).Encode(rep)
+	return rep, nil
 }
 
 // scrapeStages reads the per-stage time sums from a worker's /metrics.
