@@ -3,6 +3,7 @@ package dedup
 import (
 	"math/bits"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -33,7 +34,8 @@ const MaxDistance = 48
 // are left out first, so that they do not make different releases alike.
 // bp may be nil. A text with no words has fingerprint 0.
 func Fingerprint(text string, bp *Boilerplate) uint64 {
-	sh := shingles(Words(bp.Strip(text)))
+	// A repeated shingle changes no minimum: no need to drop repeats.
+	sh := shingleHashes(Words(bp.Strip(text)))
 	if len(sh) == 0 {
 		return 0
 	}
@@ -96,39 +98,34 @@ func SharedBlocks(a, b uint64) int {
 	return n
 }
 
-// shingles hashes every run of ShingleSize consecutive words (or the whole
-// text when it is shorter), without repeats, in order of first occurrence.
-func shingles(words []string) []uint64 {
-	sh, _ := shingleSet(words)
-	return sh
-}
-
-// shingleSet is shingles, with the set of them.
-func shingleSet(words []string) ([]uint64, map[uint64]struct{}) {
+// shingleHashes hashes every run of ShingleSize consecutive words (or the
+// whole text when it is shorter), in order, repeats and all.
+func shingleHashes(words []string) []uint64 {
 	if len(words) == 0 {
-		return nil, nil
+		return nil
 	}
-	n := len(words) - ShingleSize + 1
-	if n < 1 {
-		n = 1
-	}
+	n := max(len(words)-ShingleSize+1, 1)
 	wh := make([]uint64, len(words))
 	for i, w := range words {
 		wh[i] = fnv64a(w)
 	}
-	seen := make(map[uint64]struct{}, n)
-	out := make([]uint64, 0, n)
-	for i := 0; i < n; i++ {
+	out := make([]uint64, n)
+	for i := range out {
 		var v uint64
 		for j := i; j < i+ShingleSize && j < len(words); j++ {
 			v = mix(v^wh[j]) + 0x9e3779b97f4a7c15
 		}
-		if _, ok := seen[v]; !ok {
-			seen[v] = struct{}{}
-			out = append(out, v)
-		}
+		out[i] = v
 	}
-	return out, seen
+	return out
+}
+
+// shingles is the set of shingleHashes: without repeats, in increasing
+// order, so that two sets are intersected by a merge.
+func shingles(words []string) []uint64 {
+	sh := shingleHashes(words)
+	slices.Sort(sh)
+	return slices.Compact(sh)
 }
 
 // fnv64a is the 64-bit FNV-1a hash of s.

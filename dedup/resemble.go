@@ -86,15 +86,13 @@ func Resemble(a, b string, bp *Boilerplate) Resemblance {
 // A profile is what Resemble compares of one text, taken once when the text
 // is compared with several (a new release with its candidates).
 type profile struct {
-	shingles []uint64            // distinct, in order of first appearance
-	set      map[uint64]struct{} // the same shingles
+	shingles []uint64 // distinct, in increasing order
 	numbers  map[string]bool
 }
 
 func profileOf(text string, bp *Boilerplate) profile {
 	t := bp.Strip(text)
-	sh, set := shingleSet(Words(t))
-	return profile{shingles: sh, set: set, numbers: numbers(t)}
+	return profile{shingles: shingles(Words(t)), numbers: numbers(t)}
 }
 
 func (a profile) resemble(b profile) Resemblance {
@@ -105,9 +103,15 @@ func (a profile) resemble(b profile) Resemblance {
 		}
 	}
 	shared := 0
-	for _, h := range b.shingles {
-		if _, ok := a.set[h]; ok {
+	for i, j := 0, 0; i < len(a.shingles) && j < len(b.shingles); {
+		switch x, y := a.shingles[i], b.shingles[j]; {
+		case x < y:
+			i++
+		case x > y:
+			j++
+		default:
 			shared++
+			i, j = i+1, j+1
 		}
 	}
 	return Resemblance{A: len(a.shingles), B: len(b.shingles), Shared: shared, NumA: len(a.numbers), NumB: len(b.numbers), NumShared: numShared}

@@ -16,21 +16,31 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 
 	communique "github.com/communique-news/communique"
 )
 
-// typography maps the characters that republishers and CMSs swap for one
-// another onto one spelling: curly and straight quotes, dashes and minus,
-// ellipsis, and the many Unicode spaces.
-var typography = strings.NewReplacer(
-	"\u2018", "'", "\u2019", "'", "\u201a", "'", "\u201b", "'", "\u2032", "'", "`", "'", "\u00b4", "'",
-	"\u201c", `"`, "\u201d", `"`, "\u201e", `"`, "\u201f", `"`, "\u2033", `"`, "\u00ab", `"`, "\u00bb", `"`,
-	"\u2010", "-", "\u2011", "-", "\u2012", "-", "\u2013", "-", "\u2014", "-", "\u2015", "-", "\u2212", "-",
-	"\u2026", "...", "\u00ad", "", "\u200b", "", "\u200c", "", "\u200d", "", "\ufeff", "",
-)
+// typographyFolds maps the characters that republishers and CMSs swap for
+// one another onto one spelling: curly and straight quotes, dashes and
+// minus, ellipsis, and invisible characters (deleted).
+var typographyFolds = map[rune]string{
+	'\u2018': "'", '\u2019': "'", '\u201a': "'", '\u201b': "'", '\u2032': "'", '`': "'", '\u00b4': "'",
+	'\u201c': `"`, '\u201d': `"`, '\u201e': `"`, '\u201f': `"`, '\u2033': `"`, '\u00ab': `"`, '\u00bb': `"`,
+	'\u2010': "-", '\u2011': "-", '\u2012': "-", '\u2013': "-", '\u2014': "-", '\u2015': "-", '\u2212': "-",
+	'\u2026': "...", '\u00ad': "", '\u200b': "", '\u200c': "", '\u200d': "", '\ufeff': "",
+}
+
+// typography replaces every character of typographyFolds in a string.
+var typography = func() *strings.Replacer {
+	var pairs []string
+	for r, s := range typographyFolds {
+		pairs = append(pairs, string(r), s)
+	}
+	return strings.NewReplacer(pairs...)
+}()
 
 // urlInText finds links written out in a text, whose tracking parameters
 // differ between fetches.
@@ -91,15 +101,62 @@ func ContentHash(text string) string {
 // Words splits text into normalised words: runs of letters and digits,
 // lower case, typography folded, apostrophes dropped ("don't" is "dont").
 // Punctuation and white space separate words and are dropped, so reflowing or re-punctuating a text leaves its words.
+//
+// It is NormalizeText's folding done in one pass, rune by rune (TestWords
+// and FuzzWords hold it to the composition of NormalizeText, removing
+// apostrophes and splitting, that it replaced: BenchmarkWords). Texts in
+// which NormalizeText may find a link to canonicalise take that
+// composition.
 func Words(text string) []string {
-	s := strings.ReplaceAll(NormalizeText(text), "'", "")
+	s := norm.NFKC.String(text)
+	if strings.Contains(s, "http") {
+		return splitWords(NormalizeText(text))
+	}
+	buf := make([]byte, 0, len(s))
+	ends := make([]int, 0, len(s)/6+1) // where each word ends in buf; English averages ~6 bytes a word with its space
+	in := false                        // buf's last word is still being read
+	for _, r := range s {
+		if r >= utf8.RuneSelf || r == '`' {
+			if fold, ok := typographyFolds[r]; ok {
+				if fold == "" {
+					// Deleting it may join a link's letters.
+					return splitWords(NormalizeText(text))
+				}
+				r = rune(fold[0]) // a quote, an apostrophe, a dash or dots
+			}
+		}
+		r = unicode.ToLower(r)
+		switch {
+		case r == '\'':
+			continue // an apostrophe joins the letters around it
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			buf = utf8.AppendRune(buf, r)
+			in = true
+		case in:
+			ends = append(ends, len(buf))
+			in = false
+		}
+	}
+	if in {
+		ends = append(ends, len(buf))
+	}
+	all := string(buf)
+	words := make([]string, len(ends))
+	start := 0
+	for i, end := range ends {
+		words[i], start = all[start:end], end
+	}
+	return words
+}
+
+// splitWords is Words of a normalised text.
+func splitWords(s string) []string {
+	s = strings.ReplaceAll(s, "'", "")
 	return strings.FieldsFunc(s, func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 	})
 }
 
-// paragraphs splits text at blank lines (or at single newlines when the text
-// has no blank line), trimmed, empty ones dropped.
 func paragraphs(text string) []string {
 	text = strings.ReplaceAll(text, "\r\n", "\n")
 	sep := "\n\n"
