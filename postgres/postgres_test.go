@@ -61,7 +61,7 @@ func testSchema(t testing.TB) *pgxpool.Config {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.ConnConfig.RuntimeParams["search_path"] = schema + ",public"
+	cfg.ConnConfig.RuntimeParams["search_path"] = schema
 	return cfg
 }
 

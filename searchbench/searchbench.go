@@ -272,7 +272,7 @@ func tempPostgres(ctx context.Context, c Config) (Bulk, func() (int64, error), f
 		drop()
 		return nil, nil, nil, err
 	}
-	cfg.ConnConfig.RuntimeParams["search_path"] = schema + ",public"
+	cfg.ConnConfig.RuntimeParams["search_path"] = schema
 	db, err := postgres.OpenConfig(ctx, cfg)
 	if err != nil {
 		drop()

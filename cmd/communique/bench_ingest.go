@@ -524,5 +524,5 @@ func benchSchema(ctx context.Context, url string) (string, func(), error) {
 		conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
 		conn.Close(context.Background())
 	}
-	return url + sep + "search_path=" + schema + ",public", drop, nil
+	return url + sep + "search_path=" + schema, drop, nil
 }

@@ -1,10 +1,16 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 type benchIngestOut struct {
@@ -129,6 +135,58 @@ func TestSummarizeIngest(t *testing.T) {
 	for i := range want {
 		if got[i] != want[i] {
 			t.Errorf("summary %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
+
+// TestBenchIngestLeavesAnInstallationAlone runs bench ingest against a
+// database that holds an installation in its public schema, as a user's
+// would: the bench's jobs must go to its own schema's queue, not to the
+// installation's, whose workers would take them (and the bench's workers
+// the installation's jobs).
+func TestBenchIngestLeavesAnInstallationAlone(t *testing.T) {
+	base := os.Getenv("COMMUNIQUE_TEST_POSTGRES")
+	if base == "" {
+		t.Skip("COMMUNIQUE_TEST_POSTGRES is not set; skipping this PostgreSQL test")
+	}
+	ctx := t.Context()
+	admin, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(context.Background())
+	name := fmt.Sprintf("communique_install_%d", time.Now().UnixNano())
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Exec(context.Background(), "DROP DATABASE "+name+" WITH (FORCE)") })
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	db := u.String()
+
+	install, err := openApp(ctx, config{dataDir: t.TempDir(), db: db, role: "web", adminToken: "t", logLevel: "error"}, os.Stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	install.Close()
+	t.Setenv("COMMUNIQUE_TEST_MAIN", "1")
+	checkIngestRuns(t, runBenchIngestJSON(t, "--sources", "2", "--releases-per-source", "3", "--db", db, "--concurrency", "2"), 1, 6)
+
+	conn, err := pgx.Connect(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	for _, table := range []string{"public.river_job", "public.sources", "public.releases"} {
+		var n int
+		if err := conn.QueryRow(ctx, "SELECT count(*) FROM "+table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("the bench left %d rows in the installation's %s", n, table)
 		}
 	}
 }
