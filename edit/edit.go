@@ -16,6 +16,7 @@ import (
 
 	"github.com/communique-news/communique"
 	"github.com/communique-news/communique/extract"
+	"github.com/communique-news/communique/internal/spaces"
 )
 
 // LedeWords is the most words a lede has.
@@ -94,7 +95,7 @@ func Release(a *communique.Article, it communique.Item, src *communique.Source, 
 	}
 	r.Text = NormalizeText(text)
 	r.Lede = Lede(r.Text)
-	r.WordCount = len(strings.Fields(r.Text))
+	r.WordCount = spaces.CountWords(r.Text)
 	return r
 }
 
@@ -175,9 +176,7 @@ func NormalizeText(s string) string {
 	return strings.Join(paras, "\n\n")
 }
 
-func clean(s string) string {
-	return strings.Join(strings.Fields(s), " ")
-}
+func clean(s string) string { return spaces.Collapse(s) }
 
 // Lede is the first meaningful paragraph of text (paragraphs separated by
 // blank lines), trimmed at a sentence boundary to at most LedeWords words.

@@ -20,6 +20,7 @@ import (
 	trafilatura "github.com/markusmobius/go-trafilatura"
 
 	"github.com/communique-news/communique"
+	"github.com/communique-news/communique/internal/spaces"
 )
 
 // Page is one page of an evaluation dataset with its ground truth.
@@ -375,5 +376,5 @@ var titleFolder = strings.NewReplacer(
 
 func normTitle(s string) string {
 	s = titleFolder.Replace(html.UnescapeString(s))
-	return strings.Join(strings.Fields(s), " ")
+	return spaces.Collapse(s)
 }

@@ -27,6 +27,7 @@ import (
 	"golang.org/x/net/html/atom"
 
 	"github.com/communique-news/communique"
+	"github.com/communique-news/communique/internal/spaces"
 )
 
 // maxQuadraticBytes bounds what go-trafilatura's quadratic paragraph pass
@@ -150,7 +151,7 @@ func Extract(body []byte, pageURL string, opts Options) (*communique.Article, er
 	}
 	dropAuthorBio(content, a.Author)
 	a.Text = textOfContent(content)
-	if len(strings.Fields(a.Text)) < 3 {
+	if spaces.CountWords(a.Text) < 3 {
 		return nil, communique.Errorf(communique.EINVALID, "no main text found on the page")
 	}
 	a.HTML = renderChildren(content)
@@ -163,7 +164,7 @@ func Extract(body []byte, pageURL string, opts Options) (*communique.Article, er
 		if a.Title == "" {
 			a.Title = clean(res.Metadata.Title)
 		}
-		if a.Language == "" && len(strings.Fields(a.Text)) >= 30 {
+		if a.Language == "" && spaces.CountWords(a.Text) >= 30 {
 			a.Language = res.Metadata.Language // guessed from the text
 		}
 	}

@@ -6,6 +6,8 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/communique-news/communique/internal/spaces"
 )
 
 // rxFurnitureLine matches the whole text of a short block that is page
@@ -70,7 +72,7 @@ func dropAuthorBio(content *html.Node, author string) {
 	author = clean(author)
 	// A person's name: two to four words. An organisation named as the
 	// author ("Budlong is dedicated to…") writes about itself.
-	if n := len(strings.Fields(author)); content == nil || n < 2 || n > 4 || strings.ContainsAny(author, ",;&") {
+	if n := spaces.CountWords(author); content == nil || n < 2 || n > 4 || strings.ContainsAny(author, ",;&") {
 		return
 	}
 	var leaves []*html.Node

@@ -11,6 +11,8 @@ import (
 	"golang.org/x/net/html/charset"
 	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/communique-news/communique/internal/spaces"
 )
 
 // parse decodes body to UTF-8 (BOM, <meta charset> in the first KiB, else
@@ -244,10 +246,7 @@ func textOf(n *html.Node) string {
 
 // clean collapses white space (including no-break spaces) and trims.
 func clean(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\u00a0", " ")), " ")
+	return spaces.Collapse(s) // no-break spaces are white space too
 }
 
 func hasMultibyte(b []byte) bool {
@@ -283,7 +282,7 @@ func textLen(n *html.Node) int {
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
 		switch c.Type {
 		case html.TextNode:
-			total += len(c.Data) - spaces(c.Data)
+			total += len(c.Data) - asciiSpaces(c.Data)
 		case html.ElementNode:
 			if c.DataAtom != atom.Script && c.DataAtom != atom.Style {
 				total += textLen(c)
@@ -293,7 +292,7 @@ func textLen(n *html.Node) int {
 	return total
 }
 
-func spaces(s string) int {
+func asciiSpaces(s string) int {
 	n := 0
 	for i := 0; i < len(s); i++ {
 		switch s[i] {

@@ -7,6 +7,8 @@ import (
 	"unicode"
 
 	xhtml "golang.org/x/net/html"
+
+	"github.com/communique-news/communique/internal/spaces"
 )
 
 // chooseTitle picks the release's headline. The page usually states it
@@ -159,7 +161,7 @@ func stripAffixes(t, site, host string) string {
 	return strings.TrimSpace(t)
 }
 
-func words(s string) int { return len(strings.Fields(s)) }
+func words(s string) int { return spaces.CountWords(s) }
 
 // siteLike reports whether a title segment names the site: it is the
 // site name, or its letters are those of the host's name or contain them.

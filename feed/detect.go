@@ -12,6 +12,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/communique-news/communique"
+	"github.com/communique-news/communique/internal/spaces"
 )
 
 // DetectSelectors finds the listing on an HTML page when no selectors are
@@ -166,7 +167,7 @@ func candidates(anchors []*html.Node) []*candidate {
 			} else if _, ok := findDate(textExcept(it, c.links[i])); ok {
 				dated++
 			}
-			words += min(len(strings.Fields(textOf(c.links[i]))), 12)
+			words += min(spaces.CountWords(textOf(c.links[i])), 12)
 		}
 		avgWords := float64(words) / float64(len(c.items))
 		if dated > 0 {
@@ -264,7 +265,7 @@ func dateElement(item, link *html.Node) *html.Node {
 func titleSelector(items, links []*html.Node, linkSel string) string {
 	words, same := 0, true
 	for _, l := range links {
-		words += len(strings.Fields(textOf(l)))
+		words += spaces.CountWords(textOf(l))
 		same = same && textOf(l) == textOf(links[0])
 	}
 	if linkSel == "" || (!same && words >= 3*len(links)) {
@@ -280,7 +281,7 @@ func titleSelector(items, links []*html.Node, linkSel string) string {
 					continue
 				}
 				if isHeading(c) || titleClass.MatchString(attr(c, "class")) {
-					if len(strings.Fields(textOf(c))) >= 3 {
+					if spaces.CountWords(textOf(c)) >= 3 {
 						h = c
 						return
 					}
