@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -65,15 +66,24 @@ func TestBenchIngestSQLite(t *testing.T) {
 }
 
 // TestBenchIngestPostgres runs worker processes (this test binary, as the
-// command) against PostgreSQL, with one and two workers in turn.
+// command) against PostgreSQL, with one and two workers in turn, twice.
 func TestBenchIngestPostgres(t *testing.T) {
 	url := os.Getenv("COMMUNIQUE_TEST_POSTGRES")
 	if url == "" {
 		t.Skip("COMMUNIQUE_TEST_POSTGRES is not set; skipping this PostgreSQL test")
 	}
 	t.Setenv("COMMUNIQUE_TEST_MAIN", "1") // the worker processes run as the command
-	got := runBenchIngestJSON(t, "--sources", "3", "--releases-per-source", "4", "--db", url, "--workers", "1,2", "--concurrency", "2")
-	checkIngestRuns(t, got, 2, 12)
+	got := runBenchIngestJSON(t, "--sources", "3", "--releases-per-source", "4", "--db", url, "--workers", "1,2", "--concurrency", "2", "--runs", "2")
+	checkIngestRuns(t, got, 4, 12)
+	// The second round starts with the second configuration, so that each
+	// follows the other once.
+	var order []int
+	for _, r := range got.Runs {
+		order = append(order, r.Workers)
+	}
+	if !slices.Equal(order, []int{1, 2, 2, 1}) {
+		t.Errorf("runs in the order of workers %v, want [1 2 2 1]", order)
+	}
 	if len(got.Summary) != 2 || got.Summary[1].Workers != 2 || got.Summary[1].Of != 1 || got.Summary[1].Ratio <= 0 {
 		t.Errorf("summary %+v: want 2 workers compared with 1", got.Summary)
 	}
