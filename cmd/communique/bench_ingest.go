@@ -182,7 +182,7 @@ func runBenchIngest(ctx context.Context, e env) error {
 	nSources := fs.Int("sources", 20, "synthetic sources")
 	perSource := fs.Int("releases-per-source", 25, "releases per source")
 	var dbs listFlag
-	fs.Var(&dbs, "db", "store to measure: sqlite (the default, in a temporary directory) or postgres://… (in a schema of its own, dropped after); give it more than once to measure each")
+	fs.Var(&dbs, "db", "`store` to measure: sqlite (the default, in a temporary directory) or postgres://… (in a schema of its own, dropped after); give it more than once to measure each")
 	workerList := fs.String("workers", "1", "worker processes, or counts to compare (1,2); PostgreSQL only: SQLite runs in this process")
 	runs := fs.Int("runs", 1, "runs of each configuration, in rounds that each start one configuration further on (1 2, 2 1, …) so that the machine's drift and each run's aftermath fall on all alike, PostgreSQL given a CHECKPOINT before each of its runs; the summary gives each one's median")
 	concurrency := fs.Int("concurrency", 8, "concurrent ingests per worker")
