@@ -157,6 +157,8 @@ func splitWords(s string) []string {
 	})
 }
 
+// paragraphs splits text at blank lines (or at single newlines when the text
+// has no blank line), trimmed, empty ones dropped.
 func paragraphs(text string) []string {
 	text = strings.ReplaceAll(text, "\r\n", "\n")
 	sep := "\n\n"

@@ -235,11 +235,7 @@ func runBenchIngest(ctx context.Context, e env) error {
 			if err != nil {
 				return fmt.Errorf("%s with %d worker(s), run %d: %w", c.store(), c.workers, run, err)
 			}
-			rep.Run, rep.Sources, rep.Releases = run, *nSources, *nSources**perSource
-			rep.ReleasesPerSec = float64(rep.Releases) / rep.Seconds
-			for s, ms := range rep.StageMsPerItem {
-				rep.StageMsPerItem[s] = ms / float64(rep.Releases)
-			}
+			rep.Run = run
 			reps = append(reps, rep)
 			if !*asJSON {
 				fmt.Fprintf(e.stdout, "%s, %d worker process(es) × %d: %d releases from %d sources in %.1fs = %.0f releases/s\n",
@@ -251,17 +247,17 @@ func runBenchIngest(ctx context.Context, e env) error {
 		}
 	}
 	sum := summarizeIngest(configs, reps)
-	if !*asJSON && len(reps) > 1 {
-		fmt.Fprintf(e.stdout, "\n%-9s %7s %4s %10s %15s\n", "store", "workers", "runs", "median/s", "min–max")
-		for _, s := range sum {
-			fmt.Fprintf(e.stdout, "%-9s %7d %4d %10.0f %9.0f–%.0f", s.Store, s.Workers, s.Runs, s.Median, s.Min, s.Max)
-			if s.Of > 0 {
-				fmt.Fprintf(e.stdout, "   %.2f × the median with %d", s.Ratio, s.Of)
-			}
-			fmt.Fprintln(e.stdout)
-		}
-	}
 	if !*asJSON {
+		if len(reps) > 1 {
+			fmt.Fprintf(e.stdout, "\n%-9s %7s %4s %10s %15s\n", "store", "workers", "runs", "median/s", "min–max")
+			for _, s := range sum {
+				fmt.Fprintf(e.stdout, "%-9s %7d %4d %10.0f %9.0f–%.0f", s.Store, s.Workers, s.Runs, s.Median, s.Min, s.Max)
+				if s.Of > 0 {
+					fmt.Fprintf(e.stdout, "   %.2f × the median with %d", s.Ratio, s.Of)
+				}
+				fmt.Fprintln(e.stdout)
+			}
+		}
 		return nil
 	}
 	return json.NewEncoder(e.stdout).Encode(struct {
@@ -343,13 +339,16 @@ func printStages(w io.Writer, stages map[string]float64) {
 	}
 	sort.Strings(names)
 	for _, s := range names {
+		if stages[s] == 0 {
+			fmt.Fprintf(w, "  %-12s %7.2f ms per release\n", s, 0.0) // under the clock's resolution
+			continue
+		}
 		fmt.Fprintf(w, "  %-12s %7.2f ms per release (%.0f releases/s on one core)\n", s, stages[s], 1000/stages[s])
 	}
 }
 
 // benchIngestOnce ingests the whole synthetic origin once into a new store
-// of configuration c, and reports the time it took and each stage's total
-// milliseconds (not yet per release).
+// of configuration c, and reports its rate and each stage's time per release.
 func benchIngestOnce(ctx context.Context, e env, origin *benchOrigin, c ingestConfig, concurrency int, cpuprofile string, progress bool) (ingestReport, error) {
 	rep := ingestReport{Store: c.store(), Workers: c.workers, Concurrency: concurrency, db: c.db, StageMsPerItem: map[string]float64{}}
 	dir, err := os.MkdirTemp("", "communique-bench-ingest-")
@@ -467,19 +466,20 @@ func benchIngestOnce(ctx context.Context, e env, origin *benchOrigin, c ingestCo
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
-	rep.Seconds = time.Since(start).Seconds()
+	rep.Sources, rep.Releases, rep.Seconds = len(origin.urls), want, time.Since(start).Seconds()
+	rep.ReleasesPerSec = float64(want) / rep.Seconds
 	if progress {
 		fmt.Fprintln(e.stderr)
 	}
 	if db != "" {
 		for _, u := range scrape {
 			for stage, sec := range scrapeStages(u) {
-				rep.StageMsPerItem[stage] += sec * 1000
+				rep.StageMsPerItem[stage] += sec * 1000 / float64(want)
 			}
 		}
 	} else {
 		for stage, d := range a.pipe.Metrics.StageTotals() {
-			rep.StageMsPerItem[stage] = float64(d.Milliseconds())
+			rep.StageMsPerItem[stage] = float64(d.Milliseconds()) / float64(want)
 		}
 	}
 	return rep, nil
