@@ -105,8 +105,15 @@ func (w *ingestWorker) Work(ctx context.Context, job *river.Job[IngestArgs]) err
 	return err
 }
 
-// MinSpread is the smallest SpreadIngest applied.
-const MinSpread = time.Second
+// MinSpread is the least time between the ingest jobs of one poll, whatever
+// the host delay. With no delay a host still takes one request at a time,
+// and no real one serves a page in under 5 ms: spread this far apart, a
+// poll's items are not fetched later than its host could have served them,
+// and the items of polls that end together interleave in the queue. Queued a
+// feed at a time instead, every worker process's slots held jobs of one host
+// and waited on each other's lease for it, and a second worker process added
+// nothing (ARCHITECTURE.md, "Two worker processes").
+const MinSpread = 5 * time.Millisecond
 
 // enqueueIngests enqueues the ingest of items of source id, spread
 // q.spread apart.
@@ -114,12 +121,26 @@ func (q *Queue) enqueueIngests(ctx context.Context, id int64, items []communique
 	params := make([]river.InsertManyParams, len(items))
 	now := q.p.now()
 	for i, it := range items {
-		params[i] = river.InsertManyParams{Args: IngestArgs{SourceID: id, Key: it.Key, Item: it}}
-		if q.spread > 0 {
-			params[i].InsertOpts = &river.InsertOpts{ScheduledAt: now.Add(time.Duration(i) * q.spread)}
-		}
+		params[i] = river.InsertManyParams{Args: IngestArgs{SourceID: id, Key: it.Key, Item: it},
+			InsertOpts: &river.InsertOpts{ScheduledAt: now.Add(time.Duration(i) * q.spread)}}
 	}
 	return q.insertN(ctx, params)
+}
+
+// dueNotScheduled inserts ingest jobs with a scheduled time as available, to
+// run once due. River inserts them as scheduled, and its scheduler makes
+// those available every 5 s: a spread under that would only hold them back
+// to the next of its ticks. A worker takes an available job only once its
+// scheduled time has passed, as it does a snoozed job.
+type dueNotScheduled struct{ river.MiddlewareDefaults }
+
+func (*dueNotScheduled) InsertMany(ctx context.Context, jobs []*rivertype.JobInsertParams, insert func(context.Context) ([]*rivertype.JobInsertResult, error)) ([]*rivertype.JobInsertResult, error) {
+	for _, j := range jobs {
+		if j.Kind == (IngestArgs{}).Kind() && j.State == rivertype.JobStateScheduled {
+			j.State = rivertype.JobStateAvailable
+		}
+	}
+	return insert(ctx)
 }
 
 // Queue runs the pipeline's jobs on River, over whichever database River's
@@ -147,14 +168,11 @@ type QueueOptions struct {
 	// FetchPollInterval is how often an idle worker looks for jobs (River's
 	// default 1s; lower in tests and the demo).
 	FetchPollInterval time.Duration
-	// SpreadIngest schedules the ingest jobs of one poll this far apart
-	// (the fetcher's per-host delay): the items of one feed are on one
-	// host, which takes one request per delay, so that a feed with fifty
-	// new items does not hold every ingest worker waiting on its host while
-	// other sources' items queue behind them. 0: all at once. A spread
-	// under MinSpread is not applied: River makes scheduled jobs available
-	// every 5 s, so a finer spread would only delay them (the demo's 20 ms
-	// host delay took its fill time from 3 s to 9 s).
+	// SpreadIngest makes the ingest jobs of one poll due this far apart
+	// (the fetcher's per-host delay), and at least MinSpread: the items of
+	// one feed are on one host, which takes one request per delay, so that
+	// a feed with fifty new items does not hold every ingest worker waiting
+	// on its host while other sources' items queue behind them.
 	SpreadIngest time.Duration
 	// JobTimeout bounds one job (default 5 minutes). A job still marked
 	// running twice as long after it started — its worker died — is given
@@ -168,17 +186,15 @@ const ingestCooldown = 10 * time.Millisecond
 // NewQueue makes a River client over driver for the pipeline p. Migrations
 // of River's own schema must have been applied (see MigrateQueue).
 func NewQueue[TTx any](driver riverdriver.Driver[TTx], p *Pipeline, o QueueOptions) (*Queue, error) {
-	q := &Queue{p: p, interval: o.ScheduleEvery}
-	if o.SpreadIngest >= MinSpread {
-		q.spread = o.SpreadIngest
-	}
+	q := &Queue{p: p, interval: o.ScheduleEvery, spread: max(o.SpreadIngest, MinSpread)}
 	if q.interval <= 0 {
 		q.interval = 15 * time.Second
 	}
 	cfg := &river.Config{
-		Logger:            o.Logger,
-		FetchPollInterval: o.FetchPollInterval,
-		JobTimeout:        o.JobTimeout,
+		JobInsertMiddleware: []rivertype.JobInsertMiddleware{&dueNotScheduled{}},
+		Logger:              o.Logger,
+		FetchPollInterval:   o.FetchPollInterval,
+		JobTimeout:          o.JobTimeout,
 	}
 	if o.FetchPollInterval > 0 && o.FetchPollInterval < river.FetchCooldownDefault {
 		cfg.FetchCooldown = o.FetchPollInterval

@@ -131,26 +131,41 @@ func pollThreeItems(t *testing.T, spread time.Duration) (*env, *sql.DB) {
 	return e, db
 }
 
-// The ingest jobs of one poll are spread by the host delay, so that one
-// feed's items do not hold every worker waiting on one host.
-func TestPollSpreadsIngests(t *testing.T) {
-	e, db := pollThreeItems(t, 2*time.Second)
-	rows, err := db.QueryContext(e.ctx, `SELECT CAST(round((julianday(scheduled_at) - julianday(min(scheduled_at) OVER ())) * 86400) AS INTEGER)
+// ingestOffsets returns the offset of each ingest job's scheduled time from
+// the first's, in unit, and the states the jobs are in.
+func ingestOffsets(t *testing.T, db *sql.DB, unit time.Duration) (offsets []int, states map[string]int) {
+	t.Helper()
+	rows, err := db.QueryContext(t.Context(), `SELECT CAST(round((julianday(scheduled_at) - julianday(min(scheduled_at) OVER ())) * 86400e6) AS INTEGER), state
 		FROM river_job WHERE kind = 'ingest' ORDER BY scheduled_at`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	var offsets []int
+	states = map[string]int{}
 	for rows.Next() {
-		var s int
-		if err := rows.Scan(&s); err != nil {
+		var us int64
+		var state string
+		if err := rows.Scan(&us, &state); err != nil {
 			t.Fatal(err)
 		}
-		offsets = append(offsets, s)
+		offsets = append(offsets, int((time.Duration(us)*time.Microsecond+unit/2)/unit))
+		states[state]++
 	}
-	if fmt.Sprint(offsets) != "[0 2 4]" {
-		t.Errorf("ingest jobs scheduled at offsets %v s, want [0 2 4]", offsets)
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return offsets, states
+}
+
+// The ingest jobs of one poll are due the host delay apart, so that one
+// feed's items do not hold every worker waiting on one host. They are
+// queued available, not scheduled: River's scheduler would make them
+// available only every 5 s.
+func TestPollSpreadsIngests(t *testing.T) {
+	e, db := pollThreeItems(t, 2*time.Second)
+	offsets, states := ingestOffsets(t, db, time.Second)
+	if fmt.Sprint(offsets) != "[0 2 4]" || states["available"] != 3 {
+		t.Errorf("ingest jobs due at offsets %v s, in states %v; want [0 2 4], all 3 available", offsets, states)
 	}
 	// The job kind's own options (its queue, uniqueness) still hold.
 	var other int
@@ -162,15 +177,35 @@ func TestPollSpreadsIngests(t *testing.T) {
 	}
 }
 
-// A spread under MinSpread is not applied: the jobs are available at once.
-func TestPollSmallSpreadNotApplied(t *testing.T) {
-	e, db := pollThreeItems(t, 20*time.Millisecond)
-	var scheduled, available int
-	if err := db.QueryRowContext(e.ctx, `SELECT count(*) FILTER (WHERE state = 'scheduled'), count(*) FILTER (WHERE state = 'available') FROM river_job WHERE kind = 'ingest'`).Scan(&scheduled, &available); err != nil {
+// With no host delay, a poll's items are still MinSpread apart, so that the
+// items of polls that end together interleave in the queue.
+func TestPollSpreadsIngestsWithoutDelay(t *testing.T) {
+	_, db := pollThreeItems(t, 0)
+	offsets, states := ingestOffsets(t, db, time.Millisecond)
+	want := fmt.Sprint([]int{0, int(MinSpread / time.Millisecond), int(2 * MinSpread / time.Millisecond)})
+	if fmt.Sprint(offsets) != want || states["available"] != 3 {
+		t.Errorf("no delay: ingest jobs due at offsets %v ms, in states %v; want %s, all 3 available", offsets, states, want)
+	}
+}
+
+// A worker takes a spread ingest job only when it is due, although it is
+// queued available: the first of a poll's items is ingested at once, the
+// next two (due in an hour and in two) wait. The worker's first look for
+// jobs, made before the first release is stored, has room for all three.
+func TestSpreadIngestsWaitUntilDue(t *testing.T) {
+	e, db := pollThreeItems(t, time.Hour)
+	q, _ := e.openQueue(QueueOptions{Work: true, FetchPollInterval: 20 * time.Millisecond, ScheduleEvery: time.Hour, IngestWorkers: 3})
+	if err := q.Start(e.ctx); err != nil {
 		t.Fatal(err)
 	}
-	if scheduled != 0 || available != 3 {
-		t.Errorf("a 20 ms spread: %d ingest jobs scheduled, %d available; want all 3 available", scheduled, available)
+	waitFor(t, "the first item's release", func() bool { return len(e.releases()) >= 1 })
+	stopQueue(t, q)
+	var attempted int
+	if err := db.QueryRowContext(e.ctx, `SELECT count(*) FROM river_job WHERE kind = 'ingest' AND attempt > 0`).Scan(&attempted); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.releases()); n != 1 || attempted != 1 {
+		t.Errorf("%d releases, %d ingest jobs attempted; want the first item's only", n, attempted)
 	}
 }
 

@@ -74,7 +74,7 @@ func serverFlags(fs *flag.FlagSet, c *config) {
 	fs.StringVar(&c.baseURL, "base-url", "", "public base URL of this site, for absolute links in feeds (default: from each request)")
 	fs.StringVar(&c.attribution, "attribution", "", "attribution line shown on every release page ({organization} is replaced)")
 	fs.BoolVar(&c.allowPrivate, "allow-private-addresses", false, "let the fetcher connect to private, loopback and link-local addresses")
-	fs.DurationVar(&c.hostDelay, "host-delay", time.Second, "minimum delay between two requests to one host (0 for none); from 1s up, a poll's new items are also queued this far apart")
+	fs.DurationVar(&c.hostDelay, "host-delay", time.Second, "minimum delay between two requests to one host (0 for none); a poll's new items are also queued this far apart, and at least 5ms")
 	fs.DurationVar(&c.minPoll, "min-poll", 5*time.Minute, "shortest interval between two polls of a source")
 	fs.DurationVar(&c.maxPoll, "max-poll", 24*time.Hour, "longest interval between two polls of a source")
 	fs.IntVar(&c.workers, "workers", 8, "concurrent page fetches")
