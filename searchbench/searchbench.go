@@ -29,6 +29,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/communique-news/communique"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/communique-news/communique/postgres"
@@ -207,6 +208,9 @@ func tempStore(ctx context.Context, cfg Config) (st Bulk, size func() (int64, er
 		if dir, err = os.MkdirTemp(cfg.Dir, "communique-bench-search-"); err != nil {
 			return nil, nil, nil, err
 		}
+	} else if _, err := os.Stat(filepath.Join(dir, "communique.db")); err != nil {
+		// Opening it would make an empty store, and measure that.
+		return nil, nil, nil, fmt.Errorf("--reuse %s: no store kept there (make one with --keep): %w", dir, err)
 	}
 	remove := func() {
 		if cfg.Keep || cfg.Reuse != "" {
@@ -254,7 +258,23 @@ func tempPostgres(ctx context.Context, c Config) (Bulk, func() (int64, error), f
 	schema := c.Reuse
 	if schema == "" {
 		schema = fmt.Sprintf("communique_searchbench_%d", time.Now().UnixNano())
-		if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+	}
+	quoted := pgx.Identifier{schema}.Sanitize()
+	if c.Reuse == "" {
+		if _, err := admin.Exec(ctx, "CREATE SCHEMA "+quoted); err != nil {
+			admin.Close()
+			return nil, nil, nil, err
+		}
+	} else {
+		// Opened, a schema without a store would be given an empty one
+		// and measured, and a missing schema would fail to migrate with
+		// "no schema has been selected to create in".
+		var kept bool
+		err := admin.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, quoted+".release_search").Scan(&kept)
+		if err == nil && !kept {
+			err = fmt.Errorf("--reuse %s: no store kept in that schema (make one with --keep)", schema)
+		}
+		if err != nil {
 			admin.Close()
 			return nil, nil, nil, err
 		}
@@ -263,7 +283,7 @@ func tempPostgres(ctx context.Context, c Config) (Bulk, func() (int64, error), f
 		if c.Keep || c.Reuse != "" {
 			logf(c.Log, "kept the store in schema %s (--reuse %s)\n", schema, schema)
 		} else {
-			admin.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+			admin.Exec(context.Background(), "DROP SCHEMA "+quoted+" CASCADE")
 		}
 		admin.Close()
 	}
@@ -272,7 +292,7 @@ func tempPostgres(ctx context.Context, c Config) (Bulk, func() (int64, error), f
 		drop()
 		return nil, nil, nil, err
 	}
-	cfg.ConnConfig.RuntimeParams["search_path"] = schema
+	cfg.ConnConfig.RuntimeParams["search_path"] = quoted
 	db, err := postgres.OpenConfig(ctx, cfg)
 	if err != nil {
 		drop()
@@ -280,7 +300,7 @@ func tempPostgres(ctx context.Context, c Config) (Bulk, func() (int64, error), f
 	}
 	size := func() (int64, error) {
 		for _, t := range []string{"releases", "release_search"} {
-			if _, err := admin.Exec(ctx, "VACUUM ANALYZE "+schema+"."+t); err != nil {
+			if _, err := admin.Exec(ctx, "VACUUM ANALYZE "+quoted+"."+t); err != nil {
 				return 0, err
 			}
 		}

@@ -2,10 +2,14 @@ package searchbench
 
 import (
 	"context"
+	"os"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 func TestGenerator(t *testing.T) {
@@ -85,5 +89,62 @@ func TestQueriesManyRounds(t *testing.T) {
 	qs := Queries(g, 500)
 	if len(qs["rare_word"]) != 500 || qs["rare_word"][0] != g.Word(20000) || qs["rare_word"][48] != g.Word(20000+48*613) {
 		t.Errorf("rare words: %d, first %q", len(qs["rare_word"]), qs["rare_word"][0])
+	}
+}
+
+// --reuse of a directory with no store fails, and makes none there:
+// opened, it would be an empty store, and its queries measured.
+func TestRunReuseNothingKept(t *testing.T) {
+	dir := t.TempDir()
+	_, err := Run(context.Background(), Config{Releases: 10, Rounds: 1, Reuse: dir})
+	if err == nil || !strings.Contains(err.Error(), "no store kept") {
+		t.Fatalf("--reuse of an empty directory: %v", err)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("--reuse of an empty directory left %d files in it", len(left))
+	}
+}
+
+// A PostgreSQL store kept with Keep is measured again with Reuse, and a
+// schema with no store is refused.
+func TestRunKeepReusePostgres(t *testing.T) {
+	url := os.Getenv("COMMUNIQUE_TEST_POSTGRES")
+	if url == "" {
+		t.Skip("COMMUNIQUE_TEST_POSTGRES is not set; skipping this PostgreSQL test")
+	}
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close(ctx) }) // after the schema's drop: cleanups run last first
+	var log strings.Builder
+	if _, err := Run(ctx, Config{Releases: 100, Rounds: 1, Batch: 50, Postgres: url, Keep: true, Log: &log}); err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`kept the store in schema (\S+)`).FindStringSubmatch(log.String())
+	if m == nil {
+		t.Fatalf("no kept schema in the log:\n%s", log.String())
+	}
+	t.Cleanup(func() {
+		if _, err := admin.Exec(ctx, "DROP SCHEMA "+pgx.Identifier{m[1]}.Sanitize()+" CASCADE"); err != nil {
+			t.Errorf("dropping the kept schema: %v", err)
+		}
+	})
+	res, err := Run(ctx, Config{Releases: 100, Rounds: 1, Postgres: url, Reuse: m[1]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.IndexPerS != 0 || res.P99Ms <= 0 || res.DBBytesPerRelease <= 0 {
+		t.Errorf("reused store: %+v, want queries measured and nothing loaded", res)
+	}
+
+	missing := "communique_searchbench_none"
+	if _, err := Run(ctx, Config{Releases: 100, Rounds: 1, Postgres: url, Reuse: missing}); err == nil || !strings.Contains(err.Error(), "no store kept") {
+		t.Errorf("--reuse of a missing schema: %v", err)
+	}
+	var made bool
+	if err := admin.QueryRow(ctx, `SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1)`, missing).Scan(&made); err != nil || made {
+		t.Errorf("--reuse of a missing schema made it (%v)", err)
 	}
 }
