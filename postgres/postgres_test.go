@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/communique-news/communique"
+	"github.com/communique-news/communique/internal/pgtest"
 	"github.com/communique-news/communique/storetest"
 )
 
@@ -37,10 +37,7 @@ func testDB(t testing.TB) *DB {
 // test's own cleanups), and returns a pool configuration that works in it.
 func testSchema(t testing.TB) *pgxpool.Config {
 	t.Helper()
-	url := os.Getenv("COMMUNIQUE_TEST_POSTGRES")
-	if url == "" {
-		t.Skip("COMMUNIQUE_TEST_POSTGRES is not set (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable); skipping PostgreSQL tests")
-	}
+	url := pgtest.URL(t)
 	ctx := context.Background()
 	b := make([]byte, 6)
 	rand.Read(b)
@@ -329,7 +326,7 @@ func BenchmarkHostLimiter(b *testing.B) {
 // and a URL that says otherwise, keep PostgreSQL's default.
 func TestOpenWorkerAsynchronousCommit(t *testing.T) {
 	cfg := testSchema(t)
-	base := os.Getenv("COMMUNIQUE_TEST_POSTGRES")
+	base := pgtest.URL(t)
 	sep := "?"
 	if strings.Contains(base, "?") {
 		sep = "&"

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/communique-news/communique/internal/pgtest"
 )
 
 func TestGenerator(t *testing.T) {
@@ -108,10 +110,7 @@ func TestRunReuseNothingKept(t *testing.T) {
 // A PostgreSQL store kept with Keep is measured again with Reuse, and a
 // schema with no store is refused.
 func TestRunKeepReusePostgres(t *testing.T) {
-	url := os.Getenv("COMMUNIQUE_TEST_POSTGRES")
-	if url == "" {
-		t.Skip("COMMUNIQUE_TEST_POSTGRES is not set; skipping this PostgreSQL test")
-	}
+	url := pgtest.URL(t)
 	ctx := context.Background()
 	admin, err := pgx.Connect(ctx, url)
 	if err != nil {

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/communique-news/communique/internal/pgtest"
 )
 
 type benchIngestOut struct {
@@ -68,10 +70,7 @@ func TestBenchIngestSQLite(t *testing.T) {
 // TestBenchIngestPostgres runs worker processes (this test binary, as the
 // command) against PostgreSQL, with one and two workers in turn, twice.
 func TestBenchIngestPostgres(t *testing.T) {
-	url := os.Getenv("COMMUNIQUE_TEST_POSTGRES")
-	if url == "" {
-		t.Skip("COMMUNIQUE_TEST_POSTGRES is not set; skipping this PostgreSQL test")
-	}
+	url := pgtest.URL(t)
 	t.Setenv("COMMUNIQUE_TEST_MAIN", "1") // the worker processes run as the command
 	got := runBenchIngestJSON(t, "--sources", "3", "--releases-per-source", "4", "--db", url, "--workers", "1,2", "--concurrency", "2", "--runs", "2")
 	checkIngestRuns(t, got, 4, 12)
@@ -155,10 +154,7 @@ func TestSummarizeIngest(t *testing.T) {
 // installation's, whose workers would take them (and the bench's workers
 // the installation's jobs).
 func TestBenchIngestLeavesAnInstallationAlone(t *testing.T) {
-	base := os.Getenv("COMMUNIQUE_TEST_POSTGRES")
-	if base == "" {
-		t.Skip("COMMUNIQUE_TEST_POSTGRES is not set; skipping this PostgreSQL test")
-	}
+	base := pgtest.URL(t)
 	ctx := t.Context()
 	admin, err := pgx.Connect(ctx, base)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/communique-news/communique"
+	"github.com/communique-news/communique/internal/pgtest"
 )
 
 // TestPostgresWorkersSurviveAKill runs one web process (in this process) and
@@ -131,10 +132,7 @@ func TestPostgresWorkerRoleCommitsAsynchronously(t *testing.T) {
 // skipped where that variable is unset.
 func postgresSchema(t *testing.T) string {
 	t.Helper()
-	url := os.Getenv("COMMUNIQUE_TEST_POSTGRES")
-	if url == "" {
-		t.Skip("COMMUNIQUE_TEST_POSTGRES is not set; skipping this PostgreSQL test")
-	}
+	url := pgtest.URL(t)
 	db, drop, err := benchSchema(t.Context(), url)
 	if err != nil {
 		t.Fatal(err)
@@ -146,10 +144,7 @@ func postgresSchema(t *testing.T) string {
 // A URL with the pool's own settings (the README suggests pool_max_conns)
 // makes a bench schema too: those settings are not sent to the server.
 func TestBenchSchemaTakesPoolSettings(t *testing.T) {
-	url := os.Getenv("COMMUNIQUE_TEST_POSTGRES")
-	if url == "" {
-		t.Skip("COMMUNIQUE_TEST_POSTGRES is not set; skipping this PostgreSQL test")
-	}
+	url := pgtest.URL(t)
 	sep := "?"
 	if strings.Contains(url, "?") {
 		sep = "&"
