@@ -112,11 +112,7 @@ func TestRunReuseNothingKept(t *testing.T) {
 func TestRunKeepReusePostgres(t *testing.T) {
 	url := pgtest.URL(t)
 	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close(ctx) }) // after the schema's drop: cleanups run last first
+	admin := pgtest.Conn(t)
 	var log strings.Builder
 	if _, err := Run(ctx, Config{Releases: 100, Rounds: 1, Batch: 50, Postgres: url, Keep: true, Log: &log}); err != nil {
 		t.Fatal(err)

@@ -154,24 +154,18 @@ func TestSummarizeIngest(t *testing.T) {
 // installation's, whose workers would take them (and the bench's workers
 // the installation's jobs).
 func TestBenchIngestLeavesAnInstallationAlone(t *testing.T) {
-	base := pgtest.URL(t)
+	admin := pgtest.Conn(t)
 	ctx := t.Context()
-	admin, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatal(err)
-	}
 	name := fmt.Sprintf("communique_install_%d", time.Now().UnixNano())
 	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		admin.Close(ctx)
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		if _, err := admin.Exec(context.Background(), "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
 			t.Errorf("dropping the test's database: %v", err)
 		}
-		admin.Close(context.Background())
 	})
-	u, err := url.Parse(base)
+	u, err := url.Parse(pgtest.URL(t))
 	if err != nil {
 		t.Fatal(err)
 	}

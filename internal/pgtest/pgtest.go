@@ -4,8 +4,11 @@
 package pgtest
 
 import (
+	"context"
 	"os"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Env is the variable that names the test server.
@@ -19,4 +22,18 @@ func URL(t testing.TB) string {
 		t.Skip(Env + " is not set (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable); skipping this PostgreSQL test")
 	}
 	return url
+}
+
+// Conn connects to the test server (or skips the test), for statements
+// outside any store: making and dropping databases and schemas. It is closed
+// when the test ends, after the cleanups the test registers later, which
+// may still use it.
+func Conn(t testing.TB) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
 }
